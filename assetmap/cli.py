@@ -1,0 +1,191 @@
+"""The ``assetmap`` command: one click group, each command parses, calls one function, prints.
+
+Expected failures (a missing extension, a bad file) are one clear line through
+``click.ClickException``; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+
+import click
+
+from assetmap import db
+from assetmap.config import Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+@contextlib.contextmanager
+def _clear_errors():
+    """Turn the errors a user can fix into one line naming the fix."""
+    from assetmap.postcodes import PostcodeDataError
+
+    try:
+        yield
+    except (db.DatabaseError, PostcodeDataError, FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def open_database(settings: Settings, create: bool = False):
+    """Engine and sessionmaker for the configured database (creating the schema if asked)."""
+    with _clear_errors():
+        engine = db.make_engine(settings.database_url)
+        if create:
+            db.create_schema(engine)
+    return engine, db.make_sessionmaker(engine)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="assetmap")
+def main():
+    """assetmap: find community activities and groups near you, and see where they are missing.
+
+    \b
+    Start here:
+      assetmap init                         create the database (DATABASE_URL, default ./assetmap.db)
+      assetmap boundaries load FILE --kind ward --vintage 2021-12
+      assetmap boundaries lookup FILE       ward → LAD → STP/ICB codes
+      assetmap locate "M33 7XW"             which ward, council and NHS area a place is in
+      assetmap ingest FILE                  load groups and activities from a spreadsheet or feed
+      assetmap index                        build the search index
+      assetmap serve                        run the website
+    """
+
+
+@main.command()
+def init():
+    """Create (or upgrade) the database schema."""
+    settings = _settings()
+    engine, _ = open_database(settings, create=True)
+    click.echo(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def boundaries():
+    """Load, look up and fetch ONS boundaries (wards, councils, NHS areas)."""
+
+
+@boundaries.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", required=True, help="What the polygons are: ward, lad, stp, icb (or any name you choose).")
+@click.option("--vintage", required=True, help="The boundary release, e.g. 2021-12.")
+@click.option("--code-field", help="Column holding the ONS code, when it is not named like WD21CD.")
+@click.option("--name-field", help="Column holding the area name.")
+@click.option("--not-current", is_flag=True, help="Keep the current vintage of this kind as it is.")
+def boundaries_load(path, kind, vintage, code_field, name_field, not_current):
+    """Load a GeoJSON, GeoPackage or Shapefile of areas (re-loading a vintage replaces it)."""
+    from assetmap.ingest.boundaries import BoundaryError, load_boundaries
+
+    _, sessions = open_database(_settings(), create=True)
+    try:
+        with sessions.begin() as session:
+            result = load_boundaries(session, path, kind, vintage, code_field=code_field, name_field=name_field, make_current=not not_current)
+    except BoundaryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Loaded {result.count} {kind} areas ({vintage}) from {path}; repaired {result.repaired} invalid polygons; replaced {result.replaced}.")
+
+
+@boundaries.command("lookup")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def boundaries_lookup(path):
+    """Load a ward → LAD → STP/ICB lookup table (CSV with ONS code columns like WD21CD, STP21CD)."""
+    from assetmap.ingest.boundaries import BoundaryError, load_lookup
+
+    _, sessions = open_database(_settings(), create=True)
+    try:
+        with sessions.begin() as session:
+            result = load_lookup(session, path)
+    except BoundaryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Read {result.rows} rows: parent codes set on {result.wards_updated} wards "
+               f"({result.wards_missing} lookup wards have no polygons loaded); {result.areas_named} parent areas named.")
+
+
+@boundaries.command("fetch")
+@click.option("--force", is_flag=True, help="Download again even when a copy is cached.")
+@click.option("--only", multiple=True, help="Fetch only the named layer(s) from boundaries/manifest.json.")
+def boundaries_fetch(force, only):
+    """Download the ONS layers in boundaries/manifest.json into the boundaries folder (needs internet)."""
+    from assetmap.ingest import ons_portal
+
+    try:
+        paths = ons_portal.fetch_command_impl(_settings(), force=force, only=list(only))
+    except ons_portal.FetchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in paths:
+        click.echo(f"Cached {path}")
+
+
+def _locator_inputs(settings: Settings):
+    from assetmap.postcodes import PostcodeLookup
+    from assetmap.queries import load_area_index
+
+    _, sessions = open_database(settings, create=True)
+    with _clear_errors(), sessions() as session:
+        areas = load_area_index(session)
+        postcodes = PostcodeLookup.load(settings.cache_dir)
+    if not len(areas):
+        raise click.ClickException("No boundaries loaded: run `assetmap boundaries load FILE --kind ward --vintage 2021-12` first")
+    return postcodes, areas
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", required=False)
+@click.option("--file", "in_path", type=click.Path(exists=True, dir_okay=False), help="CSV file to locate in bulk.")
+@click.option("--column", default="postcode", show_default=True, help="Column of --file holding postcodes or lat,lon.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Where to write the CSV with area columns added.")
+@click.option("--allow-district", is_flag=True, help="Use the postcode district's centre when a postcode is unknown.")
+def locate(query, in_path, column, out_path, allow_district):
+    """Which ward, council (LAD) and NHS area (STP/ICB) a postcode or "lat,lon" is in.
+
+    \b
+    assetmap locate "M33 7XW"
+    assetmap locate 53.42,-2.34
+    assetmap locate --file people.csv --column postcode --out located.csv
+    """
+    from assetmap.locator import locate_many
+
+    if bool(query) == bool(in_path):
+        raise click.UsageError("give either a QUERY or --file (with --out)")
+    postcodes, areas = _locator_inputs(_settings())
+    if query:
+        click.echo(json.dumps(locate_many([query], postcodes, areas, allow_district)[0].to_json()))
+        return
+    if not out_path:
+        raise click.UsageError("--file needs --out")
+    count = _locate_file(in_path, column, out_path, postcodes, areas, allow_district)
+    click.echo(f"Located {count} rows into {out_path}", err=True)
+
+
+def _locate_file(in_path, column, out_path, postcodes, areas, allow_district) -> int:
+    import csv
+
+    from assetmap.locator import locate_many, to_csv_columns
+
+    with open(in_path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if column not in (reader.fieldnames or []):
+            raise click.ClickException(f"{in_path}: no column {column!r}; columns are: {', '.join(reader.fieldnames or [])}")
+        rows = list(reader)
+        fieldnames = list(reader.fieldnames)
+    locations = locate_many([row[column] or "" for row in rows], postcodes, areas, allow_district)
+    added = ["lat", "lon", "precision", "ward", "lad", "stp", "icb", "flags"]
+    with open(out_path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames + [c for c in added if c not in fieldnames])
+        writer.writeheader()
+        for row, location in zip(rows, locations):
+            writer.writerow({**row, **to_csv_columns(location)})
+    return len(rows)
+
+
+# Commands added by other modules go below this line, one function each.
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Every setting assetmap reads, in one documented place.
+
+Settings come from the environment (``DATABASE_URL`` and ``ASSETMAP_*``) so that a run can be
+pointed at a throw-away database without touching files. The README's settings table is checked
+against ``SETTINGS_HELP`` by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Callable, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def utc_now() -> dt.datetime:
+    """The real clock; tests inject their own through ``Settings.clock``."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _default_boundaries_dir() -> str:
+    """Use the shared ONS data beside the project when present, else the fetch cache."""
+    shared = PROJECT_ROOT.parent / "shared" / "data"
+    return str(shared if shared.is_dir() else PROJECT_ROOT / "boundaries" / "cache")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str = dataclasses.field(
+        default="sqlite:///assetmap.db",
+        metadata={"env": "DATABASE_URL", "help": "SQLAlchemy URL: a SpatiaLite file (default) or postgresql+psycopg://…"},
+    )
+    index_dir: str = dataclasses.field(
+        default="assetmap-index",
+        metadata={"env": "ASSETMAP_INDEX_DIR", "help": "Folder holding the Whoosh search index"},
+    )
+    boundaries_dir: str = dataclasses.field(
+        default_factory=_default_boundaries_dir,
+        metadata={"env": "ASSETMAP_BOUNDARIES_DIR", "help": "Folder of ONS boundary files (../shared/data when present)"},
+    )
+    cache_dir: str = dataclasses.field(
+        default=str(Path.home() / ".cache" / "assetmap"),
+        metadata={"env": "ASSETMAP_CACHE_DIR", "help": "Folder for derived caches, such as the postcode table"},
+    )
+    secret_key: str = dataclasses.field(
+        default="",
+        metadata={"env": "SECRET_KEY", "help": "Signs sessions and CSRF tokens; a random one is made when empty"},
+    )
+    ageing_after_days: int = dataclasses.field(
+        default=180,
+        metadata={"env": "ASSETMAP_AGEING_AFTER_DAYS", "help": "Days after the last check when a record is shown as 'check before going'"},
+    )
+    stale_after_days: int = dataclasses.field(
+        default=365,
+        metadata={"env": "ASSETMAP_STALE_AFTER_DAYS", "help": "Days after the last check when a record is stale and queued for review"},
+    )
+    tile_url: str = dataclasses.field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        metadata={"env": "ASSETMAP_TILE_URL", "help": "Map tile server URL template; empty for no background tiles"},
+    )
+    tile_attribution: str = dataclasses.field(
+        default="© OpenStreetMap contributors",
+        metadata={"env": "ASSETMAP_TILE_ATTRIBUTION", "help": "Attribution text shown with the tiles"},
+    )
+    clock: Callable[[], dt.datetime] = dataclasses.field(
+        default=utc_now,
+        metadata={"help": "Function giving the current time; tests inject a fixed one"},
+    )
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+
+SETTINGS_HELP = {
+    f.metadata["env"]: f.metadata["help"] for f in dataclasses.fields(Settings) if "env" in f.metadata
+}
+
+
+def load_settings(environ: Mapping[str, str], **overrides) -> Settings:
+    """Build Settings from environment variables, then apply explicit overrides."""
+    values = {}
+    for field in dataclasses.fields(Settings):
+        value = environ.get(field.metadata.get("env", ""))
+        if value:
+            values[field.name] = int(value) if field.type == "int" else value
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,102 @@
+"""Connecting to the spatial database: SpatiaLite by default, PostGIS in production.
+
+This Python's own ``sqlite3`` cannot load extensions, so SQLite connections go through the
+``sqlean`` module, which can. The schema is managed by Alembic from the first table, so a live
+PostGIS database can be upgraded in place when the models change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseError(Exception):
+    """A database that cannot be used as it is; the message says how to fix it."""
+
+
+class SpatialiteNotFound(DatabaseError):
+    pass
+
+
+class PostgisNotFound(DatabaseError):
+    pass
+
+
+SPATIALITE_HINT = "SpatiaLite not found: apt-get install libsqlite3-mod-spatialite"
+POSTGIS_HINT = "PostGIS is not available in this database: apt-get install postgresql-15-postgis-3, then CREATE EXTENSION postgis"
+
+
+def is_sqlite(url: str | sa.URL) -> bool:
+    return sa.make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the spatial extension ready, or a DatabaseError naming what to install."""
+    if is_sqlite(url):
+        return _make_spatialite_engine(url)
+    engine = sa.create_engine(url, plugins=["geoalchemy2"], pool_pre_ping=True)
+    _check_postgis(engine)
+    return engine
+
+
+def _make_spatialite_engine(url: str) -> Engine:
+    # pyproj must be loaded before mod_spatialite: SpatiaLite brings Debian's PROJ into the process,
+    # and pyproj's own PROJ initialised after it crashes the interpreter (measured here).
+    import pyproj  # noqa: F401
+    import sqlean
+
+    os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    engine = sa.create_engine(url, module=sqlean, plugins=["geoalchemy2"])
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT spatialite_version()"))
+    except Exception as exc:  # the driver raises several types for a missing extension
+        engine.dispose()
+        raise SpatialiteNotFound(f"{SPATIALITE_HINT} ({exc})") from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL lets the web server read while an ingest writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _check_postgis(engine: Engine) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(sa.text("SELECT postgis_version()"))
+    except sa.exc.OperationalError as exc:
+        raise DatabaseError(f"cannot connect to {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from exc
+    except sa.exc.DBAPIError as exc:
+        raise PostgisNotFound(f"{POSTGIS_HINT} ({exc.orig})") from exc
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["engine"] = engine
+    return config
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema (creates it on an empty database)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")

@@ -1,0 +1,1 @@
+"""Ingest: read, clean, locate and load directory records (see run_ingest)."""

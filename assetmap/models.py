@@ -1,0 +1,197 @@
+"""The database tables: areas, organisations, activities and the record of every ingest.
+
+Ids are UUID strings so a record keeps its id across re-ingest, export and a round trip through
+another directory. Area codes are stored on each activity (worked out once at ingest) so that web
+queries are plain indexed filters that behave the same on SpatiaLite and PostGIS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from geoalchemy2 import Geometry
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+AREA_KINDS = ("ward", "lad", "stp", "icb")
+DELIVERY_MODES = ("in_person", "online", "telephone")
+STATUSES = ("active", "paused", "closed")
+PRECISIONS = ("postcode", "district", "coordinates", "none")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, dt.datetime: DateTime(timezone=True)}
+
+
+class Area(Base):
+    """An ONS geography of one boundary release (mapit's Area + Generation, simplified).
+
+    ``vintage`` is the release ("2021-12"); several may coexist and ``is_current`` marks the one
+    used for new points. ``parent_codes`` maps kind to code ("lad", "stp", "icb") from a lookup
+    table, because LADs do not nest in STPs and a ward's STP must never be derived from its LAD.
+    Areas loaded from a lookup only (no polygons) have no geometry.
+    """
+
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("kind", "code", "vintage"), Index("ix_area_kind_current", "kind", "is_current"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    vintage: Mapped[str] = mapped_column(String(20))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    parent_codes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    population: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
+
+
+class Organisation(Base):
+    """The VCSE group (or public body) that runs activities."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    charity_number: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    company_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    website: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    email: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    source_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    first_seen: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_ingested: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    activities: Mapped[list["Activity"]] = relationship(back_populates="organisation")
+
+
+class Activity(Base):
+    """Something people attend or use: a walking group, a befriending line, a lunch club.
+
+    ``last_modified`` is when the record's content last changed; ``last_verified`` is when a person
+    or the organisation last confirmed it is still right. They differ on purpose: staleness is
+    measured from ``last_verified``. Each confirmation is also kept as a ``Verification`` row.
+    """
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_source", "source", "source_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    audience: Mapped[list[str]] = mapped_column(default=list)
+    delivery: Mapped[list[str]] = mapped_column(default=list)
+    schedule_text: Mapped[str] = mapped_column(Text, default="")
+    schedule: Mapped[list[str]] = mapped_column(default=list)
+    cost_text: Mapped[str] = mapped_column(Text, default="")
+    is_free: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
+    contact_name: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
+    email: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    website: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    accessibility: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    capacity: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
+    venue: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
+    address: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    postcode: Mapped[Optional[str]] = mapped_column(String(10), nullable=True)
+    lat: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    lon: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    precision: Mapped[str] = mapped_column(String(20), default="none")
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=True)
+    ward_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    lad_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    stp_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    icb_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    service_area: Mapped[list[str]] = mapped_column(default=list)
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    source_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    first_seen: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_ingested: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_modified: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    last_verified: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    verified_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    verified_how: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    times_shown: Mapped[int] = mapped_column(Integer, default=0)
+    times_shortlisted: Mapped[int] = mapped_column(Integer, default=0)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    organisation: Mapped[Optional[Organisation]] = relationship(back_populates="activities")
+
+
+class Verification(Base):
+    """One confirmation that an activity is still right: who, when and how."""
+
+    __tablename__ = "verification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
+    verified_at: Mapped[dt.datetime] = mapped_column()
+    verified_by: Mapped[str] = mapped_column(String(200), default="")
+    method: Mapped[str] = mapped_column(String(100), default="")
+    ingest_run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ingest_run.id"), nullable=True)
+
+
+class IngestRun(Base):
+    """One run of ``assetmap ingest``: what was read, from where, and the report's counts."""
+
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(40))
+    profile: Mapped[str] = mapped_column(String(40), default="")
+    started_at: Mapped[dt.datetime] = mapped_column()
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    full_import: Mapped[bool] = mapped_column(Boolean, default=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RejectedRow(Base):
+    """A row that could not be accepted, kept whole with the reason: nothing is lost."""
+
+    __tablename__ = "rejected_row"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    file: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DuplicateLink(Base):
+    """Two activities that are probably the same thing, linked for a person to judge, not merged."""
+
+    __tablename__ = "duplicate_link"
+    __table_args__ = (UniqueConstraint("activity_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
+    other_id: Mapped[str] = mapped_column(ForeignKey("activity.id"))
+    reason: Mapped[str] = mapped_column(String(100))
+
+
+class SearchLog(Base):
+    """A search that found nothing or little: unmet demand by area, with nothing about the person."""
+
+    __tablename__ = "search_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    logged_at: Mapped[dt.datetime] = mapped_column()
+    query: Mapped[str] = mapped_column(Text, default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    area_code: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    result_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,53 @@
+"""``make_activity(**overrides)``: a plausible activity with sensible defaults (CTFd's ``gen_*``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+
+from assetmap.models import Activity, Organisation
+
+_counter = itertools.count(1)
+
+
+def make_organisation(**overrides) -> Organisation:
+    n = next(_counter)
+    values = dict(id=str(uuid.uuid4()), name=f"Community Group {n}", description="", source="test", source_id=f"org-{n}")
+    values.update(overrides)
+    return Organisation(**values)
+
+
+def make_activity(**overrides) -> Activity:
+    """An active, in-person walking group in Sale (Trafford), checked a month before 2026-06-15."""
+    n = next(_counter)
+    lat, lon = overrides.get("lat", 53.4251), overrides.get("lon", -2.3255)
+    values = dict(
+        id=str(uuid.uuid4()),
+        name=f"Walking group {n}",
+        description="A gentle hour's walk round the park, then a cup of tea.",
+        categories=["walking"],
+        audience=["Anyone"],
+        delivery=["in_person"],
+        schedule_text="Every Tuesday 10:00-11:00",
+        schedule=["tue morning"],
+        cost_text="Free",
+        is_free=True,
+        status="active",
+        postcode="M33 7XW",
+        lat=lat,
+        lon=lon,
+        precision="postcode",
+        ward_code="E05000829",
+        lad_code="E08000009",
+        stp_code="E54000007",
+        icb_code="E54000057",
+        source="test",
+        source_id=f"act-{n}",
+        last_verified=dt.datetime(2026, 5, 15, tzinfo=dt.timezone.utc),
+        verified_by="Organiser",
+    )
+    values.update(overrides)
+    if values.get("lat") is not None and values.get("lon") is not None and "geom" not in overrides:
+        values["geom"] = f"SRID=4326;POINT({values['lon']} {values['lat']})"
+    return Activity(**values)

@@ -1,0 +1,17 @@
+import pytest
+
+from assetmap import db
+
+
+def test_missing_spatialite_extension_names_the_package(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPATIALITE_LIBRARY_PATH", "/nonexistent/mod_spatialite")
+    with pytest.raises(db.SpatialiteNotFound, match="apt-get install libsqlite3-mod-spatialite"):
+        db.make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_schema_creation_is_idempotent(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    db.create_schema(engine)
+    db.create_schema(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
