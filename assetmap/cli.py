@@ -32,6 +32,15 @@ def _clear_errors():
         raise click.ClickException(str(exc)) from exc
 
 
+@contextlib.contextmanager
+def working(message: str):
+    """A spinner on stderr for steps that take seconds, so a newcomer knows it has not hung."""
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
 def open_database(settings: Settings, create: bool = False):
     """Engine and sessionmaker for the configured database (creating the schema if asked)."""
     with _clear_errors():
@@ -84,7 +93,7 @@ def boundaries_load(path, kind, vintage, code_field, name_field, not_current):
 
     _, sessions = open_database(_settings(), create=True)
     try:
-        with sessions.begin() as session:
+        with working(f"Loading {kind} boundaries from {path}…"), sessions.begin() as session:
             result = load_boundaries(session, path, kind, vintage, code_field=code_field, name_field=name_field, make_current=not not_current)
     except BoundaryError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -99,7 +108,7 @@ def boundaries_lookup(path):
 
     _, sessions = open_database(_settings(), create=True)
     try:
-        with sessions.begin() as session:
+        with working(f"Loading lookup {path}…"), sessions.begin() as session:
             result = load_lookup(session, path)
     except BoundaryError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -127,7 +136,7 @@ def _locator_inputs(settings: Settings):
     from assetmap.queries import load_area_index
 
     _, sessions = open_database(settings, create=True)
-    with _clear_errors(), sessions() as session:
+    with _clear_errors(), working("Reading boundaries and the postcode directory…"), sessions() as session:
         areas = load_area_index(session)
         postcodes = PostcodeLookup.load(settings.cache_dir)
     if not len(areas):

@@ -7,6 +7,7 @@ Revision ID: 0001
 """
 
 from alembic import op
+from geoalchemy2 import Geometry
 
 from assetmap.models import Base
 
@@ -17,7 +18,19 @@ depends_on = None
 
 
 def upgrade():
-    Base.metadata.create_all(bind=op.get_bind())
+    bind = op.get_bind()
+    Base.metadata.create_all(bind=bind)
+    if bind.dialect.name == "postgresql":
+        _ensure_gist_indexes()
+
+
+def _ensure_gist_indexes():
+    """GeoAlchemy2's SQLite hooks drop spatial indexes from the shared Table objects once a SpatiaLite
+    schema has been created in the same process, so PostGIS's GiST indexes are made explicitly."""
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, Geometry) and column.type.spatial_index:
+                op.execute(f"CREATE INDEX IF NOT EXISTS idx_{table.name}_{column.name} ON {table.name} USING gist ({column.name})")
 
 
 def downgrade():
