@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The demo on the embedded default (SpatiaLite + Whoosh): a fresh database in demo/, sample data, served.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p demo
+export DATABASE_URL=${DATABASE_URL:-sqlite:///demo/assetmap-demo.db}
+export ASSETMAP_INDEX_DIR=${ASSETMAP_INDEX_DIR:-demo/index}
+if [ ! -d ../shared/data ] && [ -z "${ASSETMAP_BOUNDARIES_DIR:-}" ]; then
+  .venv/bin/assetmap boundaries fetch
+fi
+rm -f demo/assetmap-demo.db*
+rm -rf "$ASSETMAP_INDEX_DIR"
+exec .venv/bin/assetmap demo --port "${PORT:-5000}"
