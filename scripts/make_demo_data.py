@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import random
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -151,7 +152,7 @@ def make_organisations(rng: random.Random, count: int) -> list[dict]:
         if name in names:
             continue
         names.add(name)
-        slug = name.lower().replace("'", "").replace("&", "and").replace(" ", "")[:24]
+        slug = _domain(name.replace("&", "and"))[:24]
         organisations.append({
             "name": name, "charity": str(rng.randint(500000, 1199999)) if rng.random() < 0.5 else "",
             "email": f"hello@{slug}.example.org.uk", "web": rng.choice([f"www.{slug}.example.org.uk", f"https://{slug}.example.org.uk", ""]),
@@ -219,7 +220,9 @@ DAY_CODES = [("MO", "Monday"), ("TU", "Tuesday"), ("WE", "Wednesday"), ("TH", "T
 
 
 def _domain(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    """An ASCII domain label from a name ("Carers' Café" → "carerscafe")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in ascii_name.lower() if ch.isalnum())
 
 
 def _uid(*parts: str) -> str:
