@@ -193,7 +193,101 @@ def _locate_file(in_path, column, out_path, postcodes, areas, allow_district) ->
     return len(rows)
 
 
+@main.command()
+@click.option("--serve/--no-serve", default=True, help="Start the website when the demo is ready.")
+@click.option("--port", default=5000, show_default=True)
+def demo(serve, port):
+    """Build the demo directory (Trafford sample data) from scratch, then serve it."""
+    from assetmap.demo import prepare_demo
+
+    settings = _settings()
+    with _clear_errors(), working("Building the demo directory…"):
+        prepare_demo(settings, echo=lambda line: click.echo(line, err=True))
+    if serve:
+        click.get_current_context().invoke(main.get_command(click.get_current_context(), "serve"), port=port)
+
+
 # Commands added by other modules go below this line, one function each.
+
+
+@main.command("index")
+@click.option("--check", is_flag=True, help="Compare the index with the database instead of rebuilding; exit 1 on any difference.")
+def index_command(check):
+    """Rebuild the search index from the database, or check that it matches (--check)."""
+    from assetmap.search import SearchIndexError, build_index, check_index
+    from assetmap.search.index import count_activities
+
+    settings = _settings()
+    _, sessions = open_database(settings)
+    if check:
+        with sessions() as session:
+            try:
+                problems = check_index(settings, session)
+            except SearchIndexError as exc:
+                raise click.ClickException(str(exc)) from exc
+        for line in problems[:50]:
+            click.echo(line)
+        if problems:
+            click.echo(f"{len(problems)} difference(s) between the index and the database: run `assetmap index` to rebuild.", err=True)
+            raise SystemExit(1)
+        click.echo("The search index matches the database.")
+        return
+    with sessions.begin() as session:  # on PostgreSQL the build creates tables and a trigger: commit them
+        with click.progressbar(length=count_activities(session), label="Indexing activities") as bar:
+            count = build_index(settings, session, progress=lambda done: bar.update(done - bar.pos))
+    click.echo(f"Indexed {count} activities.")
+
+
+@main.command("ingest")
+@click.argument("file_or_url")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "oruk", "openactive", "geojson", "charity"]),
+              help="What the input is (sniffed from the file when omitted).")
+@click.option("--source", help="Name of the source (default: the file's name); a full re-import closes its records that are missing.")
+@click.option("--dry-run", is_flag=True, help="Check and report without writing anything.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the report as JSON to this file.")
+@click.option("--partial", is_flag=True, help="The input holds only some of the source's records: close nothing.")
+@click.option("--allow-district", is_flag=True, help="Place a record whose postcode is unknown at its district's centre.")
+def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allow_district):
+    """Load groups and activities from a spreadsheet (CSV, XLSX), an Open Referral UK or OpenActive
+    feed (file or URL), a GeoJSON point layer or the Charity Commission register.
+
+    \b
+    assetmap ingest groups.xlsx --dry-run
+    assetmap ingest https://example.org/api --format oruk --report report.json
+    """
+    from assetmap.ingest import ReadError, ingest_file
+
+    settings = _settings()
+    _, sessions = open_database(settings, create=True)
+    try:
+        with _clear_errors(), _ingest_progress() as on_progress:
+            report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
+                                 full_import=not partial, allow_district=allow_district, on_progress=on_progress)
+    except ReadError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.to_text())
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as handle:
+            json.dump(report.to_json(), handle, indent=1, ensure_ascii=False)
+    if not report.counts["read"]:
+        raise SystemExit(1)
+
+
+@contextlib.contextmanager
+def _ingest_progress():
+    """A progress bar on stderr while rows are read and loaded (only on a terminal: logs stay clean)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    labels = {"read": "Reading and checking rows", "located": "Placing on the map", "loaded": "Writing to the database"}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(labels["read"], total=None)
+        yield lambda stage, done, total: progress.update(task, description=labels.get(stage, stage), completed=done, total=total)
 
 
 if __name__ == "__main__":  # pragma: no cover

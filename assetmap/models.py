@@ -64,6 +64,7 @@ class Organisation(Base):
     source_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     first_seen: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
     last_ingested: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     activities: Mapped[list["Activity"]] = relationship(back_populates="organisation")

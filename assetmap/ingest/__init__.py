@@ -1,1 +1,291 @@
-"""Ingest: read, clean, locate and load directory records (see run_ingest)."""
+"""Ingest: read, clean, locate and load directory records (see run_ingest).
+
+``run_ingest`` only chains the hops and collects the report; each hop is one module with a typed
+input and output (``readers`` → RawRow, ``clean`` → drafts or Rejections, ``locate`` → placed
+drafts, ``link``/``dedupe`` → organisations and duplicates, ``load`` → the database). It works in
+the caller's transaction, so a run lands whole or not at all; ``ingest_file`` is that caller for
+the CLI, and updates the search index after the commit.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from assetmap import queries
+from assetmap.config import Settings
+from assetmap.ingest import load
+from assetmap.ingest.clean import clean_row, record_key, stable_id
+from assetmap.ingest.dedupe import (NO_ROW, Duplicate, collapse_duplicates, content_hash, duplicate_problem, likely_duplicates,
+                                    organisation_duplicates, row_digest, settle_with_unchanged)
+from assetmap.ingest.errors import IngestError, ReadError
+from assetmap.ingest.link import link_organisations
+from assetmap.ingest.load import Held
+from assetmap.ingest.locate import assign_service_areas, codes_by_name, locate_drafts
+from assetmap.ingest.readers import is_url, read_rows, sniff_format
+from assetmap.ingest.records import ActivityDraft, Cleaned, OrganisationDraft, RawRow, Rejection, Repeat, Unchanged
+from assetmap.ingest.report import IngestReport, row_problems, row_result
+from assetmap.ingest.values import is_blank
+
+__all__ = ["IngestError", "IngestReport", "ReadError", "ingest_file", "run_ingest"]
+
+Progress = Callable[[str, int, int | None], None]
+PROGRESS_EVERY = 1_000
+INGEST_VERSION = "1"   # bump when cleaning changes, so the next run cleans every row again
+
+
+def default_source(path: str | Path) -> str:
+    """A file's name without extension, or a feed's host and path: re-running the same input finds its records."""
+    if is_url(path):
+        parts = urllib.parse.urlsplit(str(path))
+        return f"{parts.netloc}{parts.path}".rstrip("/")
+    return Path(path).stem
+
+
+class _Timer:
+    """Seconds spent per stage, for the report and the benchmark."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _is_blank_row(raw: RawRow) -> bool:
+    return all(is_blank(v) for v in raw.record.values())
+
+
+Entry = tuple[RawRow, "Cleaned | Unchanged | Repeat | None"]
+
+
+def reference_key(postcodes, area_index, allow_district: bool) -> str:
+    """What else a row's cleaned record depends on: the code, the category map, the postcode directory and boundaries."""
+    return f"{INGEST_VERSION}|{taxonomy_digest()}|{len(postcodes)}|{len(area_index)}|{','.join(area_index.kinds)}|{allow_district}"
+
+
+def taxonomy_digest() -> str:
+    import hashlib
+
+    from assetmap.taxonomy import CATEGORY_MAP_PATH
+
+    return hashlib.blake2b(CATEGORY_MAP_PATH.read_bytes(), digest_size=8).hexdigest()
+
+
+def read_and_clean(path, fmt: str, source: str, today, timings: dict[str, float], on_progress: Progress | None,
+                   held_rows: dict[str, Held] | None = None, reference: str = "") -> list[Entry]:
+    """Every row with what became of it: a draft or Rejection, Unchanged (skipped: exactly as held),
+    Repeat (the same as an earlier row of this run), or None for a blank row."""
+    entries: list[Entry] = []
+    first_line: dict[str, int] = {}
+    held_rows = held_rows or {}
+    cleaning = 0.0
+    start = time.perf_counter()
+    for raw in read_rows(path, fmt):
+        began = time.perf_counter()
+        entries.append((raw, _classify(raw, today, source, held_rows, reference, first_line)))
+        cleaning += time.perf_counter() - began
+        if on_progress and len(entries) % PROGRESS_EVERY == 0:
+            on_progress("read", len(entries), None)
+    timings["read"] = time.perf_counter() - start - cleaning
+    timings["clean"] = cleaning
+    return entries
+
+
+def _classify(raw: RawRow, today, source: str, held_rows: dict[str, Held], reference: str, first_line: dict[str, int]):
+    if _is_blank_row(raw):
+        return None
+    digest = row_digest(raw.record, f"{reference}|{raw.kind}|{raw.profile}")
+    if digest in first_line:
+        return Repeat(raw.file, raw.line, first_line[digest])
+    first_line[digest] = raw.line
+    held = held_rows.get(digest)
+    if held is not None:
+        return Unchanged(raw.file, raw.line, held.id, list(held.flags))
+    cleaned = clean_row(raw, today, source)
+    if not isinstance(cleaned, Rejection):
+        cleaned.content_hash = digest
+    return cleaned
+
+
+def _profile(entries) -> str:
+    counts = collections.Counter(raw.profile for raw, _ in entries)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: str | None = None,
+               source: str | None = None, dry_run: bool = False, full_import: bool = True,
+               allow_district: bool = False, postcodes=None, area_index=None,
+               on_progress: Progress | None = None) -> IngestReport:
+    """Read a file or feed into the database in the caller's transaction and report what happened.
+
+    ``dry_run`` reads from the database (to say what would change) but writes nothing.
+    ``full_import`` closes the source's records missing from the input. ``postcodes`` and
+    ``area_index`` default to the ONS postcode directory and the boundaries in the database.
+    """
+    fmt = fmt or sniff_format(path)
+    source = source or default_source(path)
+    now = settings.clock()
+    report = IngestReport(file=str(path), format=fmt, source=source, dry_run=dry_run, full_import=full_import)
+    timer = _Timer(report.timings)
+    with timer("locate"):
+        postcodes, area_index = _references(session, settings, postcodes, area_index, report)
+    with timer("held"):
+        held = _Held(session, source)
+    entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row,
+                             reference_key(postcodes, area_index, allow_district))
+    report.profile = _profile(entries)
+    cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
+    activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
+    with timer("locate"):
+        locate_drafts(activities, postcodes, area_index, allow_district)
+        if any(d.extra.get("service_area_text") for d in activities):
+            assign_service_areas(activities, codes_by_name(queries.area_names(session)))
+    _progress(on_progress, "located", len(activities))
+    with timer("link"):
+        state = _link_and_dedupe(held, cleaned, activities, [c for _, c in entries if isinstance(c, Unchanged)], source)
+    with timer("load"):
+        _load(session, report, state, entries, now, dry_run, full_import)
+    _progress(on_progress, "loaded", len(entries))
+    return report
+
+
+def _progress(on_progress: Progress | None, stage: str, done: int) -> None:
+    if on_progress:
+        on_progress(stage, done, done)
+
+
+def _references(session, settings, postcodes, area_index, report: IngestReport):
+    from assetmap.postcodes import PostcodeLookup
+
+    postcodes = postcodes if postcodes is not None else PostcodeLookup.load(settings.cache_dir)
+    area_index = area_index if area_index is not None else queries.load_area_index(session)
+    if not len(area_index):
+        report.notes.append("no boundaries loaded, so wards and NHS areas were not assigned "
+                            "(run `assetmap boundaries load FILE --kind ward --vintage 2021-12`)")
+    return postcodes, area_index
+
+
+class _Held:
+    """What the database holds: the source's activities, every organisation, and the source's rows by their digest."""
+
+    def __init__(self, session: Session, source: str):
+        self.activities = load.held_activities(session, source)
+        self.organisations, self.known = load.held_organisations(session)
+        own = [*self.activities.values(), *(o for o in self.organisations.values() if o.source == source)]
+        self.by_row = {h.content_hash[:32]: h for h in own if len(h.content_hash) == 64 and h.content_hash[:32] != NO_ROW}
+
+
+class _RunState:
+    """What link and dedupe decided, handed to load."""
+
+    def __init__(self, held: _Held, kept, dropped, created_orgs, unchanged, superseded):
+        self.held, self.kept, self.dropped, self.created_orgs = held, kept, dropped, created_orgs
+        self.unchanged, self.superseded = unchanged, superseded
+
+
+def _link_and_dedupe(held: _Held, cleaned: list[Cleaned], activities: list[ActivityDraft], unchanged: list[Unchanged],
+                     source: str) -> _RunState:
+    row_orgs = [c for c in cleaned if isinstance(c, OrganisationDraft)]
+    created = link_organisations(activities, row_orgs, held.known, source)
+    for draft in activities + row_orgs:
+        draft.content_hash = content_hash(draft.content_hash, draft)
+    kept, dropped = collapse_duplicates(activities + row_orgs)
+    kept, superseded = settle_with_unchanged(kept, dropped, unchanged)
+    kept_ids = {d.id for d in kept}
+    created = [o for o in created if o.id not in kept_ids]
+    for org in created:
+        org.content_hash = content_hash(NO_ROW, org)
+    return _RunState(held, kept, dropped, created, [u for u in unchanged if u.line not in superseded], superseded)
+
+
+def _load(session: Session, report: IngestReport, state: _RunState, entries: list[Entry], now, dry_run: bool, full_import: bool) -> None:
+    held = state.held
+    plan = load.plan_upsert(state.kept + state.created_orgs, {**held.activities, **held.organisations})
+    plan.unchanged += [u.id for u in state.unchanged]
+    plan.outcomes.update((u.id, "unchanged") for u in state.unchanged)
+    kept_activities = [d for d in state.kept if isinstance(d, ActivityDraft) and not d.deleted]
+    links = likely_duplicates(kept_activities, load.other_sources(session, report.source, [d.postcode for d in kept_activities]))
+    rejections = [c for _, c in entries if isinstance(c, Rejection)] + [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
+    run = None
+    if not dry_run:
+        run = load.record_run(session, report.source, report.file, report.format, full_import, now)
+        load.upsert_organisations(session, plan, now)
+        load.upsert_activities(session, plan, now, run.id)
+        load.save_rejections(session, run.id, rejections)
+        load.save_duplicate_links(session, links)
+    report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]
+    if full_import:
+        protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
+        _close_missing(session, report, state, protected, now, dry_run)
+    _fill_report(report, state, plan, entries, links)
+    if run is not None:
+        load.finish_run(session, run, report.profile, report.counts, now)
+        report.run_id = run.id
+
+
+def _close_missing(session, report: IngestReport, state: _RunState, protected: set[str], now, dry_run: bool) -> None:
+    """Close held records the input no longer has; a rejected row with an id protects its record."""
+    seen = {d.id for d in state.kept} | {d.draft.id for d in state.dropped} | {u.id for u in state.unchanged} | protected
+    if not state.unchanged and not any(isinstance(d, ActivityDraft) and not d.deleted for d in state.kept):
+        if state.held.activities:
+            report.notes.append("no activities were accepted, so none of this source's records were closed")
+        return
+    report.closed += load.close_missing(session, state.held.activities, seen, now, dry_run)
+
+
+def _rejected_id(rejection: Rejection, source: str) -> str:
+    return stable_id("activity", source, record_key(rejection.source_id, "", None))
+
+
+def _as_rejection(duplicate: Duplicate) -> Rejection:
+    draft = duplicate.draft
+    problem = duplicate_problem(duplicate)
+    return Rejection(draft.file, draft.line, "id", duplicate.reason, problem.expected, draft.raw, draft.source_id)
+
+
+def _fill_report(report: IngestReport, state: _RunState, plan: load.Plan, entries: list[Entry], links) -> None:
+    dropped = {id(d.draft): d for d in state.dropped}
+    ids_by_line = {raw.line: getattr(c, "id", None) for raw, c in entries}
+    for raw, cleaned in entries:
+        report.rows.append(row_result(raw, cleaned, plan.outcomes, dropped, state.superseded, ids_by_line))
+        report.problems += row_problems(raw, cleaned, dropped, state.superseded)
+    report.duplicates = [{"id": a, "other_id": b, "reason": r} for a, b, r in links]
+    orgs = [d for d in state.kept if isinstance(d, OrganisationDraft)]
+    report.duplicates += [{"id": a, "other_id": b, "reason": r} for a, b, r in organisation_duplicates(orgs, state.held.known)]
+    added = sum(1 for o in state.created_orgs if plan.outcomes.get(o.id) in ("accepted", "flagged"))
+    report.organisations = {"added from activity rows": added} if added else {}
+    changed = plan.new + plan.changed + plan.rechecked + plan.refreshed
+    report.changed_ids = [d.id for d in changed if isinstance(d, ActivityDraft)]
+    report.changed_ids += plan.deleted + [c["id"] for c in report.closed if c["id"] not in plan.deleted]
+
+
+def ingest_file(settings: Settings, sessions: sessionmaker, path: str | Path, **options) -> IngestReport:
+    """``run_ingest`` in its own transaction; after the commit, the search index catches up."""
+    with sessions.begin() as session:
+        report = run_ingest(path, session, settings, **options)
+    if not report.dry_run and report.changed_ids:
+        start = time.perf_counter()
+        _update_search_index(settings, sessions, report.changed_ids)
+        report.timings["index"] = time.perf_counter() - start
+    return report
+
+
+def _update_search_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:
+    try:
+        from assetmap.search import update_index
+    except (ImportError, AttributeError):  # search is optional: without it there is no index to update
+        return
+    with sessions() as session:
+        update_index(settings, session, ids)

@@ -1,0 +1,359 @@
+"""I/O: files and feeds read into RawRows, each with the line it starts on.
+
+Formats: ``csv`` and ``xlsx`` spreadsheets, ``charity`` (the Charity Commission register extract,
+read as organisations), ``geojson`` point layers, ``oruk`` (Open Referral UK 3.0 and the older
+1.x/2.x profiles: a file holding a page envelope, a bare array of services, one service or an
+organisation with its services; or a base URL whose ``/services?page=N`` pages are followed) and
+``openactive`` (RPDE pages, following ``next``). Nothing here judges a value; that is ``clean``'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import urllib.parse
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from assetmap.ingest import feeds, headers
+from assetmap.ingest.errors import ReadError
+from assetmap.ingest.jsondoc import json_records
+from assetmap.ingest.records import ACTIVITY, ORGANISATION, RawRow
+from assetmap.ingest.sources import decode_text, fetch_json, json_page, read_bytes
+
+FORMATS = ("csv", "xlsx", "oruk", "openactive", "geojson", "charity")
+HEADER_SEARCH_ROWS = 10
+MAX_PAGES = 2_000
+ORGANISATION_KEYS = {"organization_identifiers", "logo", "parent_organization_id", "services"}
+SERVICE_KEYS = {"status", "organization", "service_at_locations", "schedules", "regular_schedules", "organization_id"}
+
+
+
+def is_url(path: str | Path) -> bool:
+    return str(path).lower().startswith(("http://", "https://"))
+
+
+# --- format sniffing ----------------------------------------------------------------------------
+
+def sniff_format(path: str | Path) -> str:
+    """The format of a file from its extension and first bytes, or of a URL from its first page."""
+    if is_url(path):
+        return _sniff_json(fetch_json(str(path)) if str(path).lower().endswith(".json") else _first_page(str(path)))
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(f"{path}: no such file")
+    head = path.read_bytes()[:65536]
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if suffix == ".geojson":
+        return "geojson"
+    if suffix == ".json" or head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
+        return _sniff_json_text(head.decode("utf-8", "replace"))
+    return "charity" if _looks_like_charity_register(head) else "csv"
+
+
+def _first_page(url: str) -> Any:
+    try:
+        return fetch_json(url)
+    except ReadError:
+        return fetch_json(_page_url(_oruk_base(url), 1))
+
+
+def _sniff_json_text(text: str) -> str:
+    if re.search(r'"type"\s*:\s*"FeatureCollection"', text):
+        return "geojson"
+    if re.search(r'"items"\s*:', text) and re.search(r'"(?:next|state|kind)"\s*:', text):
+        return "openactive"
+    return "oruk"
+
+
+def _sniff_json(document: Any) -> str:
+    if isinstance(document, Mapping) and document.get("type") == "FeatureCollection":
+        return "geojson"
+    if isinstance(document, Mapping) and "items" in document and ("next" in document or "license" in document):
+        return "openactive"
+    return "oruk"
+
+
+def _looks_like_charity_register(head: bytes) -> bool:
+    first_line = head.decode("utf-8-sig", "replace").splitlines()[0] if head else ""
+    keys = {headers.header_key(h) for h in first_line.split(",")}
+    return {"registeredcharitynumber", "charityname"} <= keys
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
+    """Every record of a file or feed, in order, with the line it starts on (header = line 1)."""
+    fmt = fmt or sniff_format(path)
+    if fmt not in FORMATS:
+        raise ReadError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt in ("csv", "charity"):
+        kind, profile = (ORGANISATION, "charity") if fmt == "charity" else (ACTIVITY, "table")
+        return read_csv_rows(path, kind, profile)
+    return {"xlsx": read_xlsx_rows, "geojson": read_geojson_rows, "oruk": read_oruk_rows,
+            "openactive": read_openactive_rows}[fmt](path)
+
+
+# --- spreadsheets -------------------------------------------------------------------------------
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def numbered_csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line the record starts on, cells)``: a quoted cell with line breaks spans several lines."""
+    sample = text[:16384]
+    dialect = _dialect(sample.rsplit("\n", 1)[0] if "\n" in sample else sample)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    previous = 0
+    for cells in reader:
+        yield previous + 1, cells
+        previous = reader.line_num
+
+
+def _header_index(rows: list[tuple[int, list[Any]]]) -> int:
+    """The row holding the headers: the one naming most known fields among the first few (titles above are skipped)."""
+    candidates = [(headers.recognised(cells), -i) for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]) if any(_filled(c) for c in cells)]
+    if not candidates:
+        return 0
+    best, index = max(candidates)
+    if best >= 2:
+        return -index
+    return next(i for i, (_, cells) in enumerate(rows) if any(_filled(c) for c in cells))
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def unique_headers(cells: list[Any]) -> list[str]:
+    """Header names made unique ("Phone", "Phone (2)"); an empty header becomes "column N"."""
+    seen: dict[str, int] = {}
+    result = []
+    for i, cell in enumerate(cells, 1):
+        name = str(cell).strip() if _filled(cell) else f"column {i}"
+        seen[name] = seen.get(name, 0) + 1
+        result.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return result
+
+
+def rows_to_records(file: str, rows: Iterator[tuple[int, list[Any]]], kind: str, profile: str, text_only: bool = False) -> Iterator[RawRow]:
+    """Pair cells with the header row; rows above the header (a title) are not records."""
+    head: list[tuple[int, list[Any]]] = []
+    for numbered in rows:
+        head.append(numbered)
+        if len(head) >= HEADER_SEARCH_ROWS:
+            break
+    if not head:
+        return
+    index = _header_index(head)
+    names = unique_headers(head[index][1])
+    for line, cells in _chain(head[index + 1:], rows):
+        if len(cells) > len(names):
+            names.extend(f"column {i}" for i in range(len(names) + 1, len(cells) + 1))
+        record = dict(zip(names, cells)) if text_only else {name: _json_safe(cell) for name, cell in zip(names, cells)}
+        record.update((name, "") for name in names[len(cells):])
+        yield RawRow(file, line, record, kind, profile)
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _json_safe(value: Any) -> Any:
+    """Spreadsheet values as JSON can store them: dates and times as ISO text."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def read_csv_rows(path: str | Path, kind: str = ACTIVITY, profile: str = "table") -> Iterator[RawRow]:
+    """A CSV file (BOM, CRLF, ``;``/tab delimiters and Windows-1252 handled)."""
+    text = decode_text(read_bytes(path))
+    return rows_to_records(str(path), numbered_csv_rows(text), kind, profile, text_only=True)
+
+
+def read_xlsx_rows(path: str | Path) -> Iterator[RawRow]:
+    """The first sheet that has recognisable headers (else the first sheet), read-only."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or non-xlsx file
+        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    try:
+        sheet = _pick_sheet(book)
+        rows = ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
+        yield from rows_to_records(str(path), rows, ACTIVITY, "table")
+    finally:
+        book.close()
+
+
+def _pick_sheet(book):
+    for sheet in book.worksheets:
+        first = next(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), ())
+        if headers.recognised(first) >= 2:
+            return sheet
+    return book.worksheets[0]
+
+
+def _json_file(path: str | Path) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
+    try:
+        return json_records(decode_text(read_bytes(path)))
+    except ReadError as exc:
+        raise ReadError(f"{path}: {exc}") from exc
+
+
+# --- GeoJSON ------------------------------------------------------------------------------------
+
+def read_geojson_rows(path: str | Path) -> Iterator[RawRow]:
+    """Each feature of a point layer as a record: its properties, with the point first."""
+    records, _ = _json_file(path)
+    for line, feature in records:
+        if isinstance(feature, Mapping):
+            yield RawRow(str(path), line, feature_record(feature), ACTIVITY, "geojson")
+
+
+def feature_record(feature: Mapping[str, Any]) -> dict[str, Any]:
+    geometry = feature.get("geometry") or {}
+    record: dict[str, Any] = {}
+    if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
+        lon, lat = geometry["coordinates"][:2]
+        record = {"geometry_lat": lat, "geometry_lon": lon}
+    elif geometry:
+        record = {"geometry_type": geometry.get("type")}
+    if feature.get("id") is not None:
+        record["feature_id"] = feature["id"]
+    return record | dict(feature.get("properties") or {})
+
+
+# --- Open Referral UK ---------------------------------------------------------------------------
+
+def is_organisation_record(record: Mapping[str, Any]) -> bool:
+    keys = set(record)
+    return bool(keys & ORGANISATION_KEYS) and not keys & SERVICE_KEYS
+
+
+def oruk_raw_rows(file: str, records: list[tuple[int, Any]], envelope: Mapping[str, Any]) -> Iterator[RawRow]:
+    """Services (and organisations) from one ORUK document, whatever shape it came in."""
+    if not records and not envelope:
+        return
+    parent = envelope if envelope and is_organisation_record(envelope) else None
+    for line, record in records:
+        if not isinstance(record, Mapping):
+            yield RawRow(file, line, {"value": record}, ACTIVITY, "oruk-3.0")
+            continue
+        record = _service_of(record)
+        if is_organisation_record(record):
+            yield from _organisation_rows(file, line, record)
+            continue
+        if parent is not None and not record.get("organization"):
+            record = {**record, "organization": {k: v for k, v in parent.items() if k != "services"}}
+        yield RawRow(file, line, dict(record), ACTIVITY, feeds.oruk_profile(record))
+
+
+def _service_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A service-at-location entry ``{location, service}`` read as its service placed at that location."""
+    if isinstance(record.get("service"), Mapping) and isinstance(record.get("location"), Mapping):
+        return {**record["service"], "service_at_locations": [{"id": record.get("id"), "location": record["location"]}]}
+    return record
+
+
+def _organisation_rows(file: str, line: int, org: Mapping[str, Any]) -> Iterator[RawRow]:
+    """An organisation with nested services gives its services; one without gives itself."""
+    services = [s for s in org.get("services") or [] if isinstance(s, Mapping)]
+    if not services:
+        yield RawRow(file, line, dict(org), ORGANISATION, "oruk-3.0")
+        return
+    bare = {k: v for k, v in org.items() if k != "services"}
+    for service in services:
+        record = dict(service) if service.get("organization") else {**service, "organization": bare}
+        yield RawRow(file, line, record, ACTIVITY, feeds.oruk_profile(record))
+
+
+def read_oruk_rows(path: str | Path, fetch_details: bool = True) -> Iterator[RawRow]:
+    """An ORUK file, or the ``/services`` pages of a feed's base URL (full records fetched when a list omits them)."""
+    if not is_url(path):
+        records, envelope = _json_file(path)
+        yield from oruk_raw_rows(str(path), records, envelope)
+        return
+    if str(path).lower().endswith(".json"):
+        yield from oruk_raw_rows(str(path), *json_page(str(path)))
+        return
+    yield from _oruk_pages(_oruk_base(str(path)), fetch_details)
+
+
+def _oruk_base(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    path = re.sub(r"/services/?$", "", parts.path.rstrip("/"))
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _page_url(base: str, page: int) -> str:
+    return f"{base}/services?page={page}"
+
+
+def _oruk_pages(base: str, fetch_details: bool) -> Iterator[RawRow]:
+    seen_first: set[str] = set()
+    for page in range(1, MAX_PAGES + 1):
+        url = _page_url(base, page)
+        records, envelope = json_page(url)
+        first = json.dumps(records[0][1], sort_keys=True) if records else ""
+        if not records or first in seen_first:
+            return
+        seen_first.add(first)
+        for row in oruk_raw_rows(url, records, envelope):
+            yield _with_details(base, row) if fetch_details else row
+        if _is_last_page(envelope, page):
+            return
+
+
+def _is_last_page(envelope: Mapping[str, Any], page: int) -> bool:
+    if envelope.get("last_page") is True or envelope.get("last") is True:
+        return True
+    total = envelope.get("total_pages") or envelope.get("totalPages")
+    return isinstance(total, int) and page >= total
+
+
+def _with_details(base: str, row: RawRow) -> RawRow:
+    """List pages often omit locations and schedules: fetch ``/services/{id}`` for the full record."""
+    record = row.record
+    if row.kind != ACTIVITY or not record.get("id") or record.get("service_at_locations") or record.get("schedules"):
+        return row
+    try:
+        full = fetch_json(f"{base}/services/{urllib.parse.quote(str(record['id']), safe='')}")
+    except ReadError:
+        return row
+    if isinstance(full, Mapping) and full.get("id") == record.get("id"):
+        return RawRow(row.file, row.line, dict(full), row.kind, feeds.oruk_profile(full))
+    return row
+
+
+# --- OpenActive RPDE ----------------------------------------------------------------------------
+
+def read_openactive_rows(path: str | Path) -> Iterator[RawRow]:
+    """RPDE items; from a URL, ``next`` pages are followed until a page has no items."""
+    if not is_url(path):
+        records, _ = _json_file(path)
+        yield from (RawRow(str(path), line, dict(item), ACTIVITY, "openactive") for line, item in records if isinstance(item, Mapping))
+        return
+    url, visited = str(path), set()
+    while url and url not in visited and len(visited) < MAX_PAGES:
+        visited.add(url)
+        records, envelope = json_page(url, ("items",))
+        items = [(line, item) for line, item in records if isinstance(item, Mapping)]
+        if not items:
+            return
+        yield from (RawRow(url, line, dict(item), ACTIVITY, "openactive") for line, item in items)
+        url = urllib.parse.urljoin(url, envelope["next"]) if envelope.get("next") else ""

@@ -1,0 +1,140 @@
+"""What a run did, for the person who ran it: counts, then the problems with their line numbers.
+
+The JSON form is a contract other work relies on: ``counts`` (read, accepted, updated, unchanged,
+flagged, rejected, duplicate, blank, closed) and ``rows`` (one per input row: line, outcome, id,
+reasons), plus the file, format, ORUK profile and the records closed.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from typing import Any, Mapping
+
+from assetmap.ingest.dedupe import Duplicate, duplicate_problem
+from assetmap.ingest.records import Problem, RawRow, Rejection, Repeat, Unchanged
+
+OUTCOMES = ("accepted", "updated", "unchanged", "flagged", "rejected", "duplicate", "blank")
+COUNT_KEYS = ("read",) + OUTCOMES + ("closed",)
+SHOWN_PROBLEMS = 20
+
+
+@dataclasses.dataclass
+class RowResult:
+    """What happened to one input row."""
+
+    line: int
+    outcome: str
+    id: str | None = None
+    reasons: list[str] = dataclasses.field(default_factory=list)
+    file: str = ""
+
+
+@dataclasses.dataclass
+class ProblemLine:
+    """A problem found in one row, for the report's list."""
+
+    file: str
+    line: int
+    problem: Problem
+
+    def describe(self) -> str:
+        return self.problem.describe(self.line)
+
+
+@dataclasses.dataclass
+class IngestReport:
+    file: str
+    format: str
+    profile: str = ""
+    source: str = ""
+    dry_run: bool = False
+    full_import: bool = True
+    rows: list[RowResult] = dataclasses.field(default_factory=list)
+    problems: list[ProblemLine] = dataclasses.field(default_factory=list)
+    closed: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    duplicates: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    organisations: dict[str, int] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    changed_ids: list[str] = dataclasses.field(default_factory=list)
+    run_id: int | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        by_outcome = collections.Counter(row.outcome for row in self.rows)
+        counts = {"read": len(self.rows), **{o: by_outcome.get(o, 0) for o in OUTCOMES}, "closed": len(self.closed)}
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        rows = []
+        for row in self.rows:
+            entry = {"line": row.line, "outcome": row.outcome, "id": row.id, "reasons": row.reasons}
+            if row.file and row.file != self.file:
+                entry["file"] = row.file
+            rows.append(entry)
+        return {
+            "file": self.file, "format": self.format, "profile": self.profile, "source": self.source,
+            "dry_run": self.dry_run, "full_import": self.full_import, "counts": self.counts, "rows": rows,
+            "problems": [{"file": p.file, "line": p.line, "field": p.problem.field, "reason": p.problem.reason,
+                          "value": p.problem.value, "message": p.describe()} for p in self.problems],
+            "closed": self.closed, "duplicates": self.duplicates, "organisations": self.organisations,
+            "notes": self.notes, "run_id": self.run_id,
+        }
+
+    def to_text(self, shown: int = SHOWN_PROBLEMS) -> str:
+        lines = [self._heading(), " · ".join(f"{key} {value}" for key, value in self.counts.items())]
+        lines += [f"Note: {note}" for note in self.notes]
+        if self.problems:
+            lines.append(f"Problems (first {min(shown, len(self.problems))} of {len(self.problems)}):")
+            lines += [f"  {p.describe()}" + (f"  [{p.file}]" if p.file != self.file else "") for p in self.problems[:shown]]
+        if self.closed:
+            lines.append(f"Closed (missing from this full import of {self.source}): {len(self.closed)}")
+            lines += [f"  {c['id']}  {c['name']}" for c in self.closed[:shown]]
+        if self.duplicates:
+            lines.append(f"Likely duplicates of records from other sources (linked, not merged): {len(self.duplicates)}")
+        if self.organisations:
+            lines.append("Organisations: " + ", ".join(f"{k} {v}" for k, v in self.organisations.items()))
+        return "\n".join(lines)
+
+    def _heading(self) -> str:
+        profile = f", looks like {self.profile}" if self.profile and self.profile != self.format else ""
+        mode = " [dry run: nothing written]" if self.dry_run else "" if self.full_import else " [partial import]"
+        return f"Ingested {self.file} ({self.format}{profile}) as source \"{self.source}\"{mode}"
+
+
+def row_result(raw: RawRow, cleaned, outcomes: Mapping[str, str], dropped: Mapping[int, Duplicate], superseded: set[int],
+               ids_by_line: Mapping[int, str | None]) -> RowResult:
+    """The report row for one input row, whatever became of it (``dropped`` is keyed by ``id()`` of the draft)."""
+    if cleaned is None:
+        return RowResult(raw.line, "blank", file=raw.file)
+    if isinstance(cleaned, Rejection):
+        return RowResult(raw.line, "rejected", None, [cleaned.reason], raw.file)
+    if isinstance(cleaned, Repeat):
+        return RowResult(raw.line, "duplicate", ids_by_line.get(cleaned.first_line), ["exact_duplicate"], raw.file)
+    if isinstance(cleaned, Unchanged):
+        if raw.line in superseded:
+            return RowResult(raw.line, "duplicate", cleaned.id, ["conflicting_duplicate"], raw.file)
+        return RowResult(raw.line, "unchanged", cleaned.id, cleaned.flags, raw.file)
+    if id(cleaned) in dropped:
+        return RowResult(raw.line, "duplicate", cleaned.id, [dropped[id(cleaned)].reason], raw.file)
+    reasons = ["deleted_in_feed"] if getattr(cleaned, "deleted", False) else cleaned.flags
+    return RowResult(raw.line, outcomes[cleaned.id], cleaned.id, reasons, raw.file)
+
+
+def row_problems(raw: RawRow, cleaned, dropped: Mapping[int, Duplicate], superseded: set[int]) -> list[ProblemLine]:
+    """The problems one input row contributes to the report's list."""
+    if cleaned is None:
+        return []
+    if isinstance(cleaned, Rejection):
+        return [ProblemLine(raw.file, raw.line, cleaned.problem)]
+    if isinstance(cleaned, Repeat):
+        return [ProblemLine(raw.file, raw.line, Problem("", "exact_duplicate", "", f"repeats row {cleaned.first_line} exactly (kept once)"))]
+    if isinstance(cleaned, Unchanged):
+        if raw.line in superseded:
+            return [ProblemLine(raw.file, raw.line, Problem("", "conflicting_duplicate", "", "has the same id as a later row, which was kept"))]
+        return [ProblemLine(raw.file, raw.line, Problem("", flag, "", f"{flag} (unchanged since the last run)")) for flag in cleaned.flags]
+    found = [ProblemLine(raw.file, raw.line, p) for p in cleaned.problems]
+    if id(cleaned) in dropped:
+        found.append(ProblemLine(raw.file, raw.line, duplicate_problem(dropped[id(cleaned)])))
+    return found

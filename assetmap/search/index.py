@@ -1,0 +1,141 @@
+"""Keeping the search index in step with the database: full rebuild, incremental update, check.
+
+The database is the truth and the index follows it. Callers commit first and update the index
+after, so a crash between the two leaves the index *behind* the database, never ahead: a record
+the index does not have yet, or has in an older version. ``check_index`` finds exactly that by
+comparing each record's digest (a fingerprint of everything indexed) with the database, and
+``build_index`` repairs it. On PostgreSQL the search table is kept by a trigger inside the same
+transaction, so there is nothing to update and ``check_index`` verifies the trigger's work.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterable, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from whoosh import index as whoosh_index
+from whoosh import writing
+
+from assetmap.config import Settings
+from assetmap.models import Activity, Organisation
+from assetmap.search import pg_backend, whoosh_backend
+from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, document_fields, digest_of, make_schema, whoosh_document
+
+PARALLEL_FROM = 20_000          # documents: below this one process indexes faster than two
+BATCH = 2_000
+LOCK_TIMEOUT_S = 30.0
+MAX_REPORTED = 50
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def source_rows(session: Session, ids: Sequence[str] | None = None) -> Iterator[sa.Row]:
+    """The columns documents are made from (plus the organisation's name), streamed in batches."""
+    columns = [getattr(Activity, name) for name in SOURCE_COLUMNS]
+    query = sa.select(*columns, Organisation.name.label("organisation_name")).outerjoin(
+        Organisation, Activity.organisation_id == Organisation.id
+    ).order_by(Activity.id)
+    if ids is not None:
+        query = query.where(Activity.id.in_(list(ids)))
+    yield from session.execute(query.execution_options(yield_per=BATCH))
+
+
+def count_activities(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Activity)) or 0
+
+
+def _open_for_rebuild(index_dir: str):
+    """The existing index (so readers keep the old one until the commit), or a new one."""
+    os.makedirs(index_dir, exist_ok=True)
+    if whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
+        return whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+    return whoosh_index.create_in(index_dir, make_schema(), indexname=INDEX_NAME)
+
+
+def _writer(ix, total: int):
+    if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        return ix.writer(procs=2, limitmb=256, multisegment=True, timeout=LOCK_TIMEOUT_S)
+    return ix.writer(limitmb=256, timeout=LOCK_TIMEOUT_S)
+
+
+def build_index(settings: Settings, session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns how many activities it holds.
+
+    Readers keep answering from the previous generation until the new one is committed in one step.
+    ``progress`` (optional) is called with the number of records added so far.
+    """
+    if is_postgres(session):
+        return pg_backend.build(session)
+    total = count_activities(session)
+    ix = _open_for_rebuild(settings.index_dir)
+    writer = _writer(ix, total)
+    count = 0
+    try:
+        for row in source_rows(session):
+            writer.add_document(**whoosh_document(row))
+            count += 1
+            if progress and count % BATCH == 0:
+                progress(count)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(mergetype=writing.CLEAR)
+    if progress and count % BATCH:
+        progress(count)
+    return count
+
+
+def update_index(settings: Settings, session: Session, activity_ids: Iterable[str]) -> None:
+    """Bring the index up to date for these activities (call it after the database commit).
+
+    Changed and new records are re-indexed, ids no longer in the database are removed. A no-op when
+    there is no index yet (the next ``assetmap index`` builds it) and on PostgreSQL (a trigger keeps it).
+    """
+    ids = sorted({str(i) for i in activity_ids})
+    if not ids or is_postgres(session) or not whoosh_backend.index_exists(settings.index_dir):
+        return
+    found = {}
+    for start in range(0, len(ids), BATCH):
+        found.update((row.id, row) for row in source_rows(session, ids[start:start + BATCH]))
+    ix = whoosh_index.open_dir(settings.index_dir, indexname=INDEX_NAME)
+    writer = ix.writer(timeout=LOCK_TIMEOUT_S)
+    try:
+        for activity_id in ids:
+            if activity_id in found:
+                writer.update_document(**whoosh_document(found[activity_id]))
+            else:
+                writer.delete_by_term("id", activity_id)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def _compare(indexed: dict[str, str], session: Session) -> list[str]:
+    problems = []
+    seen = set()
+    for row in source_rows(session):
+        seen.add(row.id)
+        digest = indexed.get(row.id)
+        if digest is None:
+            problems.append(f"{row.id} ({row.name}): in the database but not in the index")
+        elif digest != digest_of(document_fields(row), row).decode():
+            problems.append(f"{row.id} ({row.name}): changed in the database since it was indexed")
+    problems.extend(f"{i}: in the index but no longer in the database" for i in sorted(set(indexed) - seen))
+    return problems
+
+
+def check_index(settings: Settings, session: Session) -> list[str]:
+    """Differences between the index and the database, one sentence each; [] when they match."""
+    if is_postgres(session):
+        return pg_backend.check(session)
+    if not whoosh_backend.index_exists(settings.index_dir):
+        return [f"no search index in {settings.index_dir}: run `assetmap index`"]
+    snapshot = whoosh_backend.current_snapshot(settings.index_dir)
+    table = snapshot.table
+    indexed = {table.ids[i]: snapshot.digests[i] for i in range(len(table)) if table.live[i]}
+    return _compare(indexed, session)

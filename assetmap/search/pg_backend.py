@@ -1,0 +1,261 @@
+"""The many-servers backend: PostgreSQL full-text search answering the same QueryPlan.
+
+Several web servers share one database, so the search lives there: ``activity_search`` holds a
+weighted ``tsvector`` per activity (name A, category labels and audience B, the rest C) under a
+GIN index, and ``search_word`` every word used, under a ``pg_trgm`` index, for spelling
+corrections. A trigger on ``activity`` keeps both current inside the writer's own transaction,
+so there is no separate index to update, and nothing can run ahead of the data. ``build`` creates
+all of it idempotently and refills it. The synonyms, the ranking and the filters are the same
+Python code as for Whoosh; only word matching and scoring run in SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assetmap import taxonomy
+from assetmap.search.near import NearPoint
+from assetmap.search.params import SearchIndexError
+from assetmap.search.rank import concept_score
+from assetmap.search.schema import FACET_RULES
+from assetmap.search.spelling import Lexicon, edit_distance, max_distance_for
+from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, multi_from_keys
+from assetmap.search.text import QueryPlan, category_label
+
+RANK_WEIGHTS = "{0.1, 0.4, 0.6, 1.0}"   # D, C (description …), B (categories, audience), A (name)
+ACCENTS = ("áàâäãåéèêëíìîïóòôöõúùûüçñýÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑÝ", "aaaaaaeeeeiiiiooooouuuucnyaaaaaaeeeeiiiiooooouuuucny")
+FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
+                  "schedule", "status", "is_free", "service_area")
+
+
+def _category_words_sql() -> str:
+    """An IMMUTABLE function turning a categories JSON list into its slugs' and labels' words."""
+    slugs = _known_slugs()
+    pairs = ", ".join(f"('{s}', '{category_label(s).replace(chr(39), chr(39) * 2)}')" for s in slugs) or "(NULL, NULL)"
+    return f"""
+CREATE OR REPLACE FUNCTION assetmap_category_words(cats json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(string_agg(replace(c, '-', ' ') || ' ' || coalesce(l.label, ''), ' '), '')
+  FROM json_array_elements_text(coalesce(cats, '[]'::json)) AS c
+  LEFT JOIN (VALUES {pairs}) AS l(slug, label) ON l.slug = c
+$$"""
+
+
+def _known_slugs() -> list[str]:
+    return [s for s in taxonomy.LABELS if s.replace("-", "").isalnum()]
+
+
+TABLES = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """CREATE TABLE IF NOT EXISTS activity_search (
+        activity_id varchar(36) PRIMARY KEY REFERENCES activity(id) ON DELETE CASCADE,
+        document tsvector NOT NULL)""",
+    # Copies of what "near" needs, so a radius search is an index range scan, not a pass over JSON.
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS lat double precision",
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS lon double precision",
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS remote boolean NOT NULL DEFAULT false",
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS serves text[] NOT NULL DEFAULT '{}'",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_document ON activity_search USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_lat_lon ON activity_search (lat, lon)",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_serves ON activity_search USING gin (serves) WHERE remote",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_everywhere ON activity_search (activity_id) "
+    "WHERE remote AND lat IS NULL AND serves = '{}'",
+    "CREATE TABLE IF NOT EXISTS search_word (word text PRIMARY KEY)",
+    "DROP INDEX IF EXISTS ix_search_word_trigram",  # a GIN index in the first version: GiST serves nearest-first
+    "CREATE INDEX IF NOT EXISTS ix_search_word_nearest ON search_word USING gist (word gist_trgm_ops)",
+]
+FUNCTIONS = [
+    f"""CREATE OR REPLACE FUNCTION assetmap_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT translate(lower(coalesce(t, '')), '{ACCENTS[0]}', '{ACCENTS[1]}') $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_list_words(items json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(string_agg(x, ' '), '') FROM json_array_elements_text(coalesce(items, '[]'::json)) AS x $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_is_remote(delivery json) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+        SELECT EXISTS (SELECT 1 FROM json_array_elements_text(coalesce(delivery, '[]'::json)) AS d
+                       WHERE lower(d) IN ('online', 'telephone')) $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_codes(items json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(array_agg(DISTINCT upper(regexp_replace(x, '[[:space:],]', '', 'g'))), '{}')
+        FROM json_array_elements_text(coalesce(items, '[]'::json)) AS x WHERE btrim(x) <> '' $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_search_document(a activity) RETURNS tsvector LANGUAGE sql STABLE AS $$
+        SELECT setweight(to_tsvector('english', assetmap_fold(a.name)), 'A')
+            || setweight(to_tsvector('english', assetmap_fold(assetmap_category_words(a.categories) || ' ' || assetmap_list_words(a.audience))), 'B')
+            || setweight(to_tsvector('english', assetmap_fold(concat_ws(' ', a.description, a.venue,
+                   (SELECT o.name FROM organisation o WHERE o.id = a.organisation_id), a.schedule_text, a.cost_text, a.address))), 'C') $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_words(t text) RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
+        SELECT DISTINCT w FROM regexp_split_to_table(assetmap_fold(regexp_replace(t, '[''’]', '', 'g')), '[^a-z0-9]+') AS w
+        WHERE length(w) >= 3 AND w !~ '^[0-9]+$' $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_activity_words(a activity) RETURNS SETOF text LANGUAGE sql STABLE AS $$
+        SELECT assetmap_words(concat_ws(' ', a.name, a.description, assetmap_category_words(a.categories),
+                                        assetmap_list_words(a.audience), a.venue, a.schedule_text, a.address)) $$""",
+]
+TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION assetmap_refresh_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
+            VALUES (NEW.id, assetmap_search_document(NEW), NEW.lat, NEW.lon, assetmap_is_remote(NEW.delivery), assetmap_codes(NEW.service_area))
+            ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+                                                    remote = EXCLUDED.remote, serves = EXCLUDED.serves;
+        INSERT INTO search_word (word) SELECT assetmap_activity_words(NEW) ON CONFLICT DO NOTHING;
+        RETURN NEW;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER activity_search_refresh AFTER INSERT OR UPDATE ON activity
+        FOR EACH ROW EXECUTE FUNCTION assetmap_refresh_search()""",
+    """CREATE OR REPLACE FUNCTION assetmap_refresh_organisation() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE activity_search s SET document = assetmap_search_document(a)
+            FROM activity a WHERE a.organisation_id = NEW.id AND s.activity_id = a.id;
+        RETURN NEW;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER organisation_search_refresh AFTER UPDATE OF name ON organisation
+        FOR EACH ROW EXECUTE FUNCTION assetmap_refresh_organisation()""",
+]
+
+
+def ensure_schema(session: Session) -> None:
+    """Create (or bring up to date) everything the search needs; safe to run any number of times."""
+    for statement in [*TABLES, _category_words_sql(), *FUNCTIONS, *TRIGGERS]:  # functions before their callers
+        session.execute(sa.text(statement))
+
+
+def build(session: Session) -> int:
+    """Create the search objects and refill them from every activity; returns the count."""
+    ensure_schema(session)
+    session.execute(sa.text("""
+        INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
+        SELECT a.id, assetmap_search_document(a), a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area)
+        FROM activity a
+        ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+                                                remote = EXCLUDED.remote, serves = EXCLUDED.serves"""))
+    session.execute(sa.text(
+        "INSERT INTO search_word (word) SELECT DISTINCT w FROM activity a, assetmap_activity_words(a) AS w ON CONFLICT DO NOTHING"))
+    session.execute(sa.text("ANALYZE activity_search"))  # the planner needs figures to choose the indexes
+    session.execute(sa.text("ANALYZE search_word"))
+    return session.scalar(sa.text("SELECT count(*) FROM activity_search")) or 0
+
+
+def is_ready(session: Session) -> bool:
+    return bool(session.scalar(sa.text(
+        "SELECT to_regclass('activity_search') IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM pg_trigger WHERE tgname = 'activity_search_refresh')")))
+
+
+def check(session: Session) -> list[str]:
+    """Activities whose search entry is missing or differs from what the trigger would write now."""
+    if not is_ready(session):
+        return ["the PostgreSQL search table or its trigger is missing: run `assetmap index`"]
+    rows = session.execute(sa.text("""
+        SELECT a.id, a.name, s.activity_id IS NULL AS missing FROM activity a
+        LEFT JOIN activity_search s ON s.activity_id = a.id
+        WHERE s.activity_id IS NULL OR s.document IS DISTINCT FROM assetmap_search_document(a)
+           OR s.lat IS DISTINCT FROM a.lat OR s.lon IS DISTINCT FROM a.lon OR s.remote <> assetmap_is_remote(a.delivery)
+           OR s.serves <> assetmap_codes(a.service_area)
+        ORDER BY a.id"""))
+    return [f"{i} ({name}): {'in the database but not in the search table' if missing else 'changed since it was indexed'}"
+            for i, name, missing in rows]
+
+
+JSON_COLUMNS = {"categories", "audience", "delivery", "accessibility", "schedule", "service_area"}
+
+
+def _select_columns() -> str:
+    """Filter columns, JSON lists as their text: identical lists are then decoded once per query, not per row."""
+    return ", ".join(f"a.{c}::text AS {c}" if c in JSON_COLUMNS else f"a.{c}" for c in FILTER_COLUMNS)
+
+
+def _multi(rows: Sequence, field: str):
+    column, rule = FACET_RULES[field]
+    position = FILTER_COLUMNS.index(column)
+    decode = json.loads if column in JSON_COLUMNS else (lambda value: value)
+    return multi_from_keys([row[position] for row in rows], lambda key: rule(None if key is None else decode(key)))
+
+
+def _table(rows: Sequence) -> Table:
+    return Table(
+        ids=np.array([row.id for row in rows], dtype=object),
+        live=np.ones(len(rows), dtype=bool),
+        lat=np.array([row.lat for row in rows], dtype=float),
+        lon=np.array([row.lon for row in rows], dtype=float),
+        verified=np.array([as_timestamp(row.last_verified) for row in rows], dtype=float),
+        multi={field: _multi(rows, field) for field in MULTI_FIELDS},
+    )
+
+
+def _reach_sql(near: NearPoint | None, radius_km: float | None) -> tuple[str, dict]:
+    """A WHERE clause keeping rows in a box round the point, and online or phone services for its areas.
+
+    A superset of ``filters.reach`` (a box, not a circle), so the exact rules stay in one place, in
+    Python; each branch has its own index.
+    """
+    if near is None or radius_km is None:
+        return "TRUE", {}
+    box = radius_km / 110.0 + 0.01
+    widen = box / max(math.cos(math.radians(near.lat)), 0.1)
+    params = {"south": near.lat - box, "north": near.lat + box, "west": near.lon - widen, "east": near.lon + widen,
+              "codes": sorted(set(near.codes.values()))}
+    return ("((s.lat BETWEEN :south AND :north AND s.lon BETWEEN :west AND :east)"
+            " OR (s.remote AND s.serves && CAST(:codes AS text[]))"
+            " OR (s.remote AND s.lat IS NULL AND s.serves = '{}'))"), params
+
+
+class PostgresBackend:
+    """Answers a QueryPlan with one SQL query over activity and activity_search."""
+
+    def __init__(self, session: Session):
+        if not is_ready(session):
+            raise SearchIndexError("PostgreSQL search is not set up in this database: run `assetmap index`")
+        self.session = session
+
+    def retrieve(self, plan: QueryPlan, near: NearPoint | None = None, radius_km: float | None = None) -> tuple[Table, list[np.ndarray]]:
+        """Rows matching any alternative (all rows with no words), within reach of ``near`` when a radius is given."""
+        alternatives = [alt for concept in plan.concepts for alt in concept.alternatives]
+        where, params = _reach_sql(near, radius_km)
+        if not alternatives:
+            rows = self.session.execute(sa.text(
+                f"SELECT {_select_columns()} FROM activity a JOIN activity_search s ON s.activity_id = a.id WHERE {where}"), params).all()
+            return _table(rows), []
+        params.update({f"q{i}": " ".join(alt.words) for i, alt in enumerate(alternatives)})
+        queries = ", ".join(f"plainto_tsquery('english', assetmap_fold(:q{i})) AS q{i}" for i in range(len(alternatives)))
+        ranks = ", ".join(f"CASE WHEN s.document @@ q.q{i} THEN ts_rank('{RANK_WEIGHTS}', s.document, q.q{i}, 1) ELSE 0 END AS r{i}"
+                          for i in range(len(alternatives)))  # ts_rank gives a tiny non-zero rank to a non-match
+        matches = " || ".join(f"q.q{i}" for i in range(len(alternatives)))
+        rows = self.session.execute(sa.text(
+            f"SELECT {_select_columns()}, {ranks} FROM activity a JOIN activity_search s ON s.activity_id = a.id, "
+            f"(SELECT {queries}) AS q WHERE s.document @@ ({matches}) AND {where}"), params).all()
+        return _table(rows), self._concept_scores(plan, rows)
+
+    @staticmethod
+    def _concept_scores(plan: QueryPlan, rows: Sequence) -> list[np.ndarray]:
+        """Per concept: best weighted alternative rank per row, plus a share of the others (as for Whoosh)."""
+        scores = []
+        column = 0
+        for concept in plan.concepts:
+            best = np.zeros(len(rows), dtype=np.float32)
+            total = np.zeros(len(rows), dtype=np.float32)
+            for alternative in concept.alternatives:
+                weighted = np.array([row[len(FILTER_COLUMNS) + column] for row in rows], dtype=np.float32) * alternative.weight
+                best, total = np.maximum(best, weighted), total + weighted
+                column += 1
+            scores.append(concept_score(best, total))
+        return scores
+
+    def known_words(self, words: Sequence[str]) -> set[str]:
+        """Words some record contains once stemmed (or that are only stop words to PostgreSQL).
+
+        One query per word, with the word as a constant, so each is a GIN index lookup.
+        """
+        query = sa.text("SELECT numnode(plainto_tsquery('english', :w)) = 0 OR EXISTS "
+                        "(SELECT 1 FROM activity_search WHERE document @@ plainto_tsquery('english', :w))")
+        return {w for w in words if self.session.scalar(query, {"w": w})}
+
+    def correction(self, word: str, extra: Lexicon) -> str | None:
+        """The closest word records use (trigram candidates, then edit distance), else a synonyms word."""
+        candidates = self.session.execute(sa.text(
+            "SELECT word FROM search_word WHERE word % :w ORDER BY word <-> :w, word LIMIT 20"), {"w": word}).scalars().all()
+        limit = max_distance_for(word)
+        scored = [(edit_distance(word, c), position, c) for position, c in enumerate(candidates) if c != word]
+        close = sorted(s for s in scored if s[0] <= limit)
+        return close[0][2] if close else extra.correction(word)

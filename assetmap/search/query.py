@@ -1,0 +1,208 @@
+"""``search_activities``: the one search the web pages, the API and the CLI call.
+
+Steps: check the parameters; take a place or postcode out of the words ("walking near Sale");
+resolve "near" to a point; correct misspelt words; plan concepts with their synonyms; let the
+backend (Whoosh, or PostgreSQL full-text search) score them over a ``Table``; filter, count facets,
+order; load the page's activities from the database by id; log a search that found little.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assetmap import geo
+from assetmap.config import Settings
+from assetmap.freshness import freshness_of
+from assetmap.models import Activity, SearchLog
+from assetmap.search import filters, rank, text
+from assetmap.search.near import NearPoint, resolve_near, split_place
+from assetmap.search.params import SearchHit, SearchParams, SearchResults, check_params
+from assetmap.search.spelling import Lexicon
+from assetmap.search.table import table_freshness
+
+LOW_RESULTS = 3      # a search finding fewer than this is logged as unmet demand
+LOG_TEXT_CHARS = 200
+MAX_LOGGED_INPUT = 2000   # characters of the query looked at before scrubbing
+
+
+@dataclasses.dataclass
+class Understood:
+    """What the person asked for, once the words have been read."""
+
+    words: list[str]
+    near_text: str
+    corrections: dict[str, str]
+    plan: text.QueryPlan
+
+
+def _backend(session: Session, settings: Settings):
+    from assetmap.search.index import is_postgres
+
+    if is_postgres(session):
+        from assetmap.search.pg_backend import PostgresBackend
+
+        return PostgresBackend(session)
+    from assetmap.search.whoosh_backend import WhooshBackend, current_snapshot
+
+    return WhooshBackend(current_snapshot(settings.index_dir))
+
+
+def _words_and_place(session: Session, params: SearchParams) -> tuple[list[str], str]:
+    """The query's words, and a place to search near taken from them when no "near" was given."""
+    raw = params.text
+    if params.near:
+        return text.words_of(raw), params.near
+    postcodes = geo.find_postcodes(raw)
+    if postcodes:
+        raw = re.sub(r"\b" + r"\s*".join(postcodes[0].replace(" ", "")) + r"\b", " ", raw, count=1, flags=re.IGNORECASE)
+        return text.words_of(raw), postcodes[0]
+    words, place = split_place(session, text.words_of(raw), text.typed_words(raw))
+    return words, place
+
+
+@functools.lru_cache(maxsize=4)
+def _synonym_lexicon(synonyms: text.Synonyms) -> Lexicon:
+    """The synonyms' own words, so "lonley" finds "lonely" even when no record says it."""
+    return Lexicon.from_words(synonyms.words)
+
+
+def _corrections(backend, words: list[str]) -> dict[str, str]:
+    synonyms = text.load_synonyms()
+    unknown = text.unknown_words(words, backend.known_words, synonyms)
+    found = {w: backend.correction(w, _synonym_lexicon(synonyms)) for w in unknown}
+    return {w: c for w, c in found.items() if c and c != w}
+
+
+def understand(session: Session, backend, params: SearchParams) -> Understood:
+    words, near_text = _words_and_place(session, params)
+    corrections = _corrections(backend, words)
+    used = corrections if text.is_short(words) else {}
+    return Understood(words, near_text, corrections, text.plan_query(words, text.load_synonyms(), used))
+
+
+def _with_category_boost(table, plan: text.QueryPlan, concept_scores: list[np.ndarray]) -> list[np.ndarray]:
+    categories = table.multi["categories"]
+    named = text.concept_categories(plan, categories.values)
+    return [
+        rank.boost_category(scores, categories.rows_with_any(slugs, len(table))) if slugs else scores
+        for scores, slugs in zip(concept_scores, named)
+    ]
+
+
+def _load(session: Session, ids: list[str]) -> dict[str, Activity]:
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(sa.select(Activity).where(Activity.id.in_(ids)))}
+
+
+def _hits(session: Session, settings: Settings, table, rows, score, reach) -> list[SearchHit]:
+    activities = _load(session, [table.ids[r] for r in rows])
+    hits = []
+    now = settings.clock()
+    for r in rows:
+        activity = activities.get(table.ids[r])
+        if activity is None:  # deleted since indexing: the index is behind; `index --check` says so
+            continue
+        distance = None if reach is None or np.isnan(reach.distance[r]) else round(float(reach.distance[r]), 2)
+        freshness = freshness_of(activity.last_verified, now, settings.ageing_after_days, settings.stale_after_days)
+        hits.append(SearchHit(activity, float(score[r]), distance, freshness))
+    return hits
+
+
+def _scrub(query: str) -> str:
+    """Query text fit for the log: no postcodes, e-mail addresses, phone numbers or control characters, cut short."""
+    scrubbed = "".join(ch if ch.isprintable() else " " for ch in query[:MAX_LOGGED_INPUT])
+    scrubbed = re.sub(r"\S+@\S+", " ", scrubbed)
+    scrubbed = re.sub(r"\+?\d[\d\s-]{5,}\d", " ", scrubbed)
+    for postcode in geo.find_postcodes(scrubbed):
+        scrubbed = re.sub(r"\s*".join(postcode.replace(" ", "")), " ", scrubbed, flags=re.IGNORECASE)
+    return " ".join(scrubbed.split())[:LOG_TEXT_CHARS]
+
+
+def _filters_for_log(params: SearchParams) -> dict:
+    defaults = SearchParams()
+    chosen = {}
+    for field in dataclasses.fields(SearchParams):
+        value = getattr(params, field.name)
+        if field.name in ("text", "near", "page", "per_page") or value == getattr(defaults, field.name):
+            continue
+        chosen[field.name] = list(value) if isinstance(value, tuple) else value
+    return chosen
+
+
+def log_if_low(session: Session, settings: Settings, params: SearchParams, total: int, near: NearPoint | None) -> None:
+    """Record a first-page search that found little; the caller commits (views never commit)."""
+    if total >= LOW_RESULTS or params.page != 1:
+        return
+    query = _scrub(params.text)
+    chosen = _filters_for_log(params)
+    if not query and not chosen and near is None:
+        return
+    session.add(SearchLog(
+        logged_at=settings.clock(), query=query, filters=chosen,
+        area_code=near.area_code if near else None, result_count=total,
+    ))
+
+
+@dataclasses.dataclass
+class Found:
+    """The rows a search selected over a table, before any activity is loaded."""
+
+    total: int
+    page_rows: np.ndarray
+    score: np.ndarray
+    reach: filters.Reach | None
+    facets: dict[str, dict[str, int]]
+
+
+def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], params: SearchParams,
+              near: NearPoint | None, settings: Settings) -> Found:
+    """Score, filter, count facets and order a table's rows: the same for every backend."""
+    concept_scores = _with_category_boost(table, plan, concept_scores)
+    score, matched = rank.combine_concepts(concept_scores, plan.essential, len(table), plan.min_match)
+    states = table_freshness(table, settings.clock(), settings.ageing_after_days, settings.stale_after_days)
+    masks = filters.filter_masks(table, params, states)
+    base = table.live & matched
+    reach = filters.reach(table, base, near, params.radius_km) if near else None
+    if reach is not None:
+        base &= reach.mask
+    rows = np.flatnonzero(filters.combine(base, masks))
+    ordered = rank.order_rows(rows, score, filters.sink_levels(table, states), table.verified,
+                              reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page)
+    return Found(len(rows), ordered[(params.page - 1) * params.per_page:], score, reach,
+                 filters.facet_counts(table, base, masks, states, params))
+
+
+def _suggestion(understood: Understood, total: int) -> str | None:
+    """The corrected query: for a short query whenever a word was corrected, for a long one only when nothing matched."""
+    suggestion = text.corrected_text(understood.words, understood.corrections)
+    if suggestion and total and not text.is_short(understood.words):
+        return None
+    return suggestion
+
+
+def search_activities(session: Session, settings: Settings, params: SearchParams) -> SearchResults:
+    """Find activities for ``params`` (see SearchParams); SearchError for parameters it cannot use.
+
+    A search that finds little adds a SearchLog row to ``session``: the caller commits or not.
+    """
+    params = check_params(params)
+    backend = _backend(session, settings)
+    understood = understand(session, backend, params)
+    near = resolve_near(session, settings, understood.near_text) if understood.near_text else None
+    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km)
+    found = find_rows(table, understood.plan, concept_scores, params, near, settings)
+    log_if_low(session, settings, params, found.total, near)
+    return SearchResults(
+        hits=_hits(session, settings, table, found.page_rows, found.score, found.reach),
+        total=found.total,
+        facets=found.facets,
+        suggestion=_suggestion(understood, found.total),
+        near=near,
+    )

@@ -1,0 +1,150 @@
+"""What the Whoosh index holds for each activity, and how its words are analysed.
+
+Three text fields are searched (``name``, ``tags`` = category labels and audience, ``body`` =
+description, venue, organisation, times and cost), with English stemming and no positions (the
+search scores bags of words; phrases come from the synonyms). Filters are keyword fields. Nothing
+is stored: everything a search sorts or filters on besides keywords is one fixed-size binary
+``rec`` column per document (id, digest, lat, lon, last_verified, field lengths), read in bulk into
+numpy. The page's rows are loaded from the database by id, so the index can never show stale text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from typing import Any
+
+import numpy as np
+from whoosh import columns, fields
+from whoosh.analysis import STOP_WORDS, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.support.charset import accent_map
+
+from assetmap.search.params import normalise_value
+from assetmap.search.table import as_timestamp
+from assetmap.search.text import category_label, words_of
+
+INDEX_NAME = "activities_v1"   # change when the schema changes: `assetmap index` then builds afresh
+ID_BYTES = 36
+RECORD = np.dtype([
+    ("id", f"S{ID_BYTES}"), ("digest", "S16"), ("lat", "<f8"), ("lon", "<f8"), ("verified", "<f8"),
+    ("name_len", "<u2"), ("tags_len", "<u2"), ("body_len", "<u2"),
+])
+TEXT_FIELDS = ("name", "tags", "body")
+KEYWORD_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
+# The columns of Activity (and the organisation's name) a document is made from.
+SOURCE_COLUMNS = (
+    "id", "name", "description", "categories", "audience", "delivery", "schedule_text", "schedule", "cost_text",
+    "is_free", "accessibility", "status", "venue", "address", "lat", "lon", "ward_code", "lad_code",
+    "service_area", "last_verified", "content_hash",
+)
+
+
+def text_analyzer():
+    """Words lower-cased, accents folded, stop words dropped, Porter-stemmed ("carers" → carer)."""
+    return (
+        RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=2) | StemFilter(cachesize=50_000)
+    )
+
+
+def make_schema() -> fields.Schema:
+    analyzer = text_analyzer()
+    keyword = dict(commas=True, lowercase=False, scorable=False)
+    return fields.Schema(
+        id=fields.ID(unique=True),
+        name=fields.TEXT(analyzer=analyzer, phrase=False),
+        tags=fields.TEXT(analyzer=analyzer, phrase=False),
+        body=fields.TEXT(analyzer=analyzer, phrase=False),
+        spell=fields.KEYWORD(lowercase=False, scorable=False),
+        rec=fields.COLUMN(columns.FixedBytesColumn(RECORD.itemsize)),
+        **{name: fields.KEYWORD(**keyword) for name in KEYWORD_FIELDS},
+    )
+
+
+def schedule_tokens(schedule) -> list[str]:
+    """Stored schedule tokens ("tue morning") as keyword values, anything malformed dropped."""
+    return [" ".join(str(t).lower().split()) for t in (schedule or []) if len(str(t).split()) == 2]
+
+
+def area_code(value) -> str:
+    """ONS codes are compared exactly as published (upper case), unlike free-text tags."""
+    return "".join(str(value).replace(",", " ").split()).upper()
+
+
+def free_value(is_free: bool | None) -> str:
+    return "unknown" if is_free is None else ("yes" if is_free else "no")
+
+
+def _text(*parts: Any) -> str:
+    return "\n".join(str(p) for p in parts if p)
+
+
+def _capped_length(text: str) -> int:
+    return min(len(re.findall(r"\w+", text)), 65_535)
+
+
+def _number(value) -> float:
+    return float(value) if value is not None and math.isfinite(float(value)) else float("nan")
+
+
+def _tags(values, normalise=normalise_value) -> list[str]:
+    return list(dict.fromkeys(normalise(v) for v in (values or []) if normalise(v)))
+
+
+# Keyword field → (the Activity column it comes from, how its value becomes keyword values).
+FACET_RULES = {
+    "categories": ("categories", _tags),
+    "audience": ("audience", _tags),
+    "delivery": ("delivery", _tags),
+    "accessibility": ("accessibility", _tags),
+    "when": ("schedule", lambda value: list(dict.fromkeys(schedule_tokens(value)))),
+    "status": ("status", lambda value: [normalise_value(value or "active")]),
+    "free": ("is_free", lambda value: [free_value(value)]),
+    "serves": ("service_area", lambda value: _tags(value, area_code)),
+}
+
+
+def facet_values(row) -> dict[str, list[str]]:
+    """The keyword values of one activity, normalised the same way for both backends."""
+    return {field: rule(getattr(row, column)) for field, (column, rule) in FACET_RULES.items()}
+
+
+def document_fields(row) -> dict[str, str]:
+    """The text and keyword fields of one activity (``row`` is an Activity or a row of SOURCE_COLUMNS)."""
+    categories = list(row.categories or [])
+    keywords = {field: ",".join(values) for field, values in facet_values(row).items()}
+    return {
+        "id": str(row.id),
+        "name": str(row.name or ""),
+        "tags": _text(*(category_label(c) for c in categories), *(c.replace("-", " ") for c in categories), *(row.audience or [])),
+        "body": _text(row.description, row.venue, getattr(row, "organisation_name", None), row.schedule_text, row.cost_text, row.address),
+        **keywords,
+    }
+
+
+def digest_of(doc: dict[str, str], row) -> bytes:
+    """A short fingerprint of everything indexed for a record: ``index --check`` compares it with the DB."""
+    facts = [doc, getattr(row, "content_hash", "") or "", _number(row.lat), _number(row.lon), as_timestamp(row.last_verified)]
+    return hashlib.sha1(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16].encode()
+
+
+def record_of(doc: dict[str, str], row) -> bytes:
+    """The fixed-size binary column value of one document (see RECORD)."""
+    ident = doc["id"].encode()
+    if len(ident) > ID_BYTES:
+        raise ValueError(f"activity id {doc['id']!r} is longer than {ID_BYTES} characters")
+    record = np.zeros(1, dtype=RECORD)
+    record[0] = (
+        ident, digest_of(doc, row), _number(row.lat), _number(row.lon), as_timestamp(row.last_verified),
+        _capped_length(doc["name"]), _capped_length(doc["tags"]), _capped_length(doc["body"]),
+    )
+    return record.tobytes()
+
+
+def whoosh_document(row) -> dict[str, Any]:
+    """Everything Whoosh is given for one activity."""
+    doc = document_fields(row)
+    spell = " ".join(dict.fromkeys(words_of(_text(doc["name"], doc["tags"], doc["body"]), limit=None)))
+    return {**doc, "spell": spell, "rec": record_of(doc, row)}

@@ -1,0 +1,205 @@
+"""The columns a search filters, counts and sorts on, as numpy arrays: one row per activity.
+
+Both backends hand the query layer a ``Table``: the Whoosh backend one row per index document
+(built once per index generation and cached), the PostgreSQL backend one row per fetched record.
+Filters are boolean masks over rows and facet counts are ``bincount``s, so applying nine filters
+and counting nine facets over 100,000 activities costs milliseconds and never touches the database.
+Multi-valued fields (categories, audience, schedule tokens …) are stored as parallel
+``(row, value code)`` arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Callable, Hashable, Iterable, Sequence
+
+import numpy as np
+
+from assetmap.search.params import DAYS, TIMES
+
+MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
+FRESHNESS_STATES = ("fresh", "ageing", "stale", "unknown")
+MASK_CACHE = 64   # filter masks kept per field (a snapshot lives as long as its index generation)
+
+
+@dataclasses.dataclass
+class Multi:
+    """A multi-valued field: entry ``i`` says row ``rows[i]`` has value ``values[codes[i]]``."""
+
+    rows: np.ndarray
+    codes: np.ndarray
+    values: list[str]
+
+    def __post_init__(self) -> None:
+        self._code_of = {v: i for i, v in enumerate(self.values)}
+        self._masks: dict[tuple, np.ndarray] = {}
+
+    def codes_for(self, wanted: Iterable[str]) -> np.ndarray:
+        return np.array([self._code_of[v] for v in wanted if v in self._code_of], dtype=np.int32)
+
+    def rows_with_any(self, wanted: Iterable[str], n: int) -> np.ndarray:
+        """Mask of rows having at least one of the wanted values (cached: treat it as read-only)."""
+        key = (n, *sorted(set(wanted)))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.zeros(n, dtype=bool)
+            codes = self.codes_for(key[1:])
+            if len(codes):
+                mask[self.rows[np.isin(self.codes, codes)]] = True
+            mask.flags.writeable = False
+            if len(self._masks) >= MASK_CACHE:
+                self._masks.clear()  # atomic, unlike evicting one entry while another thread reads
+            self._masks[key] = mask
+        return mask
+
+    def rows_with_all(self, wanted: Sequence[str], n: int) -> np.ndarray:
+        mask = np.ones(n, dtype=bool)
+        for value in wanted:
+            mask &= self.rows_with_any([value], n)
+        return mask
+
+    def counts(self, rows_mask: np.ndarray) -> dict[str, int]:
+        """How many selected rows have each value (rows counted once per value)."""
+        picked = self.codes[rows_mask[self.rows]]
+        counts = np.bincount(picked, minlength=len(self.values))
+        return {self.values[i]: int(c) for i, c in enumerate(counts) if c}
+
+
+def multi_from_keys(keys: Sequence[Hashable], values_of: Callable[[Hashable], Iterable[str]]) -> Multi:
+    """A Multi for rows whose values follow from a key (a JSON text, a flag), worked out once per distinct key.
+
+    Most rows share their category list or schedule with many others, so the Python work is per
+    distinct key and the per-row work is numpy.
+    """
+    index: dict = {}
+    inverse = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
+    values: dict[str, int] = {}
+    per_key = [[values.setdefault(v, len(values)) for v in dict.fromkeys(values_of(k))] for k in index]
+    lengths_of_key = np.array([len(c) for c in per_key], dtype=np.int64)
+    starts_of_key = np.concatenate([[0], np.cumsum(lengths_of_key)[:-1]]) if len(per_key) else np.zeros(0, np.int64)
+    flat = np.array([c for codes in per_key for c in codes], dtype=np.int32)
+    lengths = lengths_of_key[inverse] if len(keys) else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    codes = flat[np.repeat(starts_of_key[inverse], lengths) + within] if len(rows) else np.zeros(0, np.int32)
+    return Multi(rows, codes.astype(np.int32), list(values))
+
+
+def multi_from_lists(lists: Sequence[Sequence[str]]) -> Multi:
+    """A Multi from one list of values per row (tests, small tables)."""
+    return multi_from_keys([tuple(items or ()) for items in lists], lambda items: items)
+
+
+def multi_from_postings(postings: Iterable[tuple[str, np.ndarray]]) -> Multi:
+    """A Multi from ``(value, rows having it)`` pairs (an inverted index's postings)."""
+    values: list[str] = []
+    rows, codes = [], []
+    for value, docs in postings:
+        code = len(values)
+        values.append(value)
+        rows.append(np.asarray(docs, dtype=np.int64))
+        codes.append(np.full(len(docs), code, dtype=np.int32))
+    if not values:
+        return Multi(np.zeros(0, np.int64), np.zeros(0, np.int32), [])
+    return Multi(np.concatenate(rows), np.concatenate(codes), values)
+
+
+def _derived(when: Multi, parts_of) -> Multi:
+    """A Multi of days or times worked out from schedule tokens ("tue morning"), each once per row."""
+    names: list[str] = []
+    rows, codes = [], []
+    for code, token in enumerate(when.values):
+        token_rows = when.rows[when.codes == code]
+        for part in parts_of(token):
+            if part not in names:
+                names.append(part)
+            rows.append(token_rows)
+            codes.append(np.full(len(token_rows), names.index(part), dtype=np.int64))
+    if not rows:
+        return Multi(np.zeros(0, np.int64), np.zeros(0, np.int32), [])
+    width = len(names)
+    unique = np.unique(np.concatenate(rows) * width + np.concatenate(codes))
+    return Multi(unique // width, (unique % width).astype(np.int32), names)
+
+
+def _token_days(token: str) -> list[str]:
+    day = token.split(" ")[0]
+    return [day] if day in DAYS else []
+
+
+def _token_times(token: str) -> list[str]:
+    """A token whose part is "any" (time not stated, or all day) counts for every time of day."""
+    part = token.split(" ")[-1]
+    if part == "any":
+        return list(TIMES)
+    return [part] if part in TIMES else []
+
+
+@dataclasses.dataclass
+class Table:
+    ids: np.ndarray            # activity ids (object array)
+    live: np.ndarray           # False for index documents deleted since the last merge
+    lat: np.ndarray            # NaN where the activity has no point
+    lon: np.ndarray
+    verified: np.ndarray       # last_verified as POSIX seconds, NaN when nobody ever checked
+    multi: dict[str, Multi]
+
+    cache: dict = dataclasses.field(default_factory=dict)   # per-table results that depend only on the table
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def days(self) -> Multi:
+        if "days" not in self.multi:
+            self.multi["days"] = _derived(self.multi["when"], _token_days)
+        return self.multi["days"]
+
+    @property
+    def times(self) -> Multi:
+        if "times" not in self.multi:
+            self.multi["times"] = _derived(self.multi["when"], _token_times)
+        return self.multi["times"]
+
+
+def as_timestamp(value: dt.datetime | None) -> float:
+    """POSIX seconds; a naive datetime (SQLite gives those back) is taken to be UTC."""
+    if value is None:
+        return float("nan")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.timestamp()
+
+
+def table_freshness(table: Table, now: dt.datetime, ageing_after_days: int, stale_after_days: int) -> np.ndarray:
+    """``freshness_codes`` for a table, worked out again at most once a minute."""
+    key = ("freshness", int(as_timestamp(now) // 60), ageing_after_days, stale_after_days)
+    if key not in table.cache:
+        table.cache = {k: v for k, v in table.cache.items() if k[0] != "freshness"}
+        table.cache[key] = freshness_codes(table.verified, now, ageing_after_days, stale_after_days)
+    return table.cache[key]
+
+
+def freshness_codes(verified: np.ndarray, now: dt.datetime, ageing_after_days: int, stale_after_days: int) -> np.ndarray:
+    """Index into FRESHNESS_STATES per row, by the same rule as ``freshness.freshness_of``."""
+    with np.errstate(invalid="ignore"):
+        days = np.maximum(0, np.floor((as_timestamp(now) - verified) / 86400.0))
+        codes = np.where(days >= stale_after_days, 2, np.where(days >= ageing_after_days, 1, 0))
+    return np.where(np.isnan(verified), 3, codes).astype(np.int8)
+
+
+def schedule_mask(table: Table, days: Sequence[str], times: Sequence[str]) -> np.ndarray | None:
+    """Rows with a schedule token on one of the days at one of the times (None: no such filter).
+
+    The day and the time must belong to the same token: "Tuesday morning" does not match an
+    activity on Tuesday evenings and Thursday mornings.
+    """
+    if not days and not times:
+        return None
+    wanted = [
+        token for token in table.multi["when"].values
+        if (not days or token.split(" ")[0] in days)
+        and (not times or token.split(" ")[-1] in times or token.split(" ")[-1] == "any")
+    ]
+    return table.multi["when"].rows_with_any(wanted, len(table))

@@ -1,0 +1,267 @@
+import datetime as dt
+
+import pytest
+
+from assetmap.ingest.clean import clean_row, normalise_name
+from assetmap.ingest.headers import field_for
+from assetmap.ingest.records import ActivityDraft, OrganisationDraft, RawRow, Rejection
+from assetmap.ingest import values
+
+from .scenarios import GOOD_ROW, SCENARIOS
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def clean(changes=None, *, line=2, source="sheet", profile="table", kind="activity", base=GOOD_ROW):
+    record = dict(base) | (changes or {})
+    return clean_row(RawRow("sheet.csv", line, record, kind, profile), TODAY, source)
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.stage == "clean"], ids=lambda s: s.name)
+def test_bad_input_scenario_gives_its_reason_and_names_the_field(scenario):
+    result = clean(scenario.changes, line=3)
+    if scenario.outcome == "rejected":
+        assert isinstance(result, Rejection)
+        assert (result.reason, result.field, result.line) == (scenario.reasons[0], scenario.field, 3)
+    else:
+        assert result.flags == list(scenario.reasons)
+        assert [p.field for p in result.problems] == [scenario.field]
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.stage == "locate"], ids=lambda s: s.name)
+def test_location_scenarios_pass_cleaning_without_flags(scenario):
+    assert clean(scenario.changes).flags == []
+
+
+def test_good_row_is_clean_and_complete():
+    draft = clean()
+    assert isinstance(draft, ActivityDraft) and draft.flags == []
+    assert (draft.name, draft.postcode, draft.categories, draft.status, draft.is_free, draft.capacity) == (
+        "Sale Walking Group", "M33 7XW", ["walking"], "active", True, "accepting")
+    assert draft.organisation_names == ["Sale Walkers"]
+    assert draft.raw == GOOD_ROW
+
+
+def test_rejected_row_keeps_the_whole_record():
+    result = clean({"Activity": "  ", "Organisation Name": "N/A"})
+    assert isinstance(result, Rejection) and result.raw["Organisation Name"] == "N/A"
+    assert result.problem.describe(7) == 'row 7, field "Activity": has no name: a record needs one'
+
+
+def test_problem_message_shows_value_and_expectation():
+    problem = clean({"Post Code": "M32 0Q"}).problems[0]
+    assert problem.describe(14) == 'row 14, field "Post Code": "M32 0Q" is not a valid UK postcode'
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Organisation Name", "organisation"), ("Group", "organisation"), ("Activity", "name"), ("Service name", "name"),
+    ("Post Code", "postcode"), ("post_code", "postcode"), ("POSTCODE", "postcode"), ("Lat", "lat"), ("Lng", "lon"),
+    ("Longitude", "lon"), ("Telephone", "phone"), ("E-mail", "email"), ("Web address", "website"),
+    ("Last updated", "last_modified"), ("Date checked", "last_verified"), ("Who is it for", "audience"),
+    ("When", "schedule"), ("Format", "delivery"), ("Taking new people", "capacity"), ("Checked by", "verified_by"),
+    ("Charity number", "charity_number"), ("Source ID", "source_id"), ("opening_hours_monday", "schedule_mon"),
+    ("Favourite biscuit", None),
+])
+def test_headers_are_matched_ignoring_case_spaces_and_punctuation(header, field):
+    assert field_for(header) == field
+
+
+def test_unknown_columns_are_kept_in_extra_not_an_error():
+    draft = clean({"Favourite biscuit": "Hobnob", "Notes (internal)": "ring first"})
+    assert draft.extra["Favourite biscuit"] == "Hobnob" and draft.extra["Notes (internal)"] == "ring first"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("03/04/2025", dt.date(2025, 4, 3)),            # UK order: 3 April
+    ("3/4/25", dt.date(2025, 4, 3)),
+    ("2025-04-03", dt.date(2025, 4, 3)),
+    ("2023-03-15T10:30:45.123Z", dt.date(2023, 3, 15)),
+    ("12 January 2023", dt.date(2023, 1, 12)),
+    ("12th Jan 2023", dt.date(2023, 1, 12)),
+    ("January 12, 2023", dt.date(2023, 1, 12)),
+    ("2025-04-03T00:00:00", dt.date(2025, 4, 3)),   # an Excel date cell as the xlsx reader gives it
+])
+def test_dates_are_read_in_uk_iso_and_written_forms(text, expected):
+    assert values.parse_date(text, TODAY) == (expected, "")
+
+
+@pytest.mark.parametrize("text", ["31/02/2025", "13/13/2024", "next week", "2027-01-01", "12 Smarch 2023"])
+def test_invalid_date_warns_and_keeps_the_row(text):
+    draft = clean({"Date checked": text})
+    assert draft.flags == ["invalid_date"] and draft.last_verified is None and draft.name == "Sale Walking Group"
+
+
+def test_date_checked_and_checked_by_give_last_verified():
+    draft = clean({"Date checked": "12 January 2026", "Checked by": "Ayesha (volunteer)"})
+    assert draft.last_verified == dt.datetime(2026, 1, 12, tzinfo=dt.timezone.utc)
+    assert (draft.verified_by, draft.verified_how) == ("Ayesha (volunteer)", "Date checked column")
+
+
+def test_multi_valued_cells_split_on_semicolon_comma_and_bar_but_descriptions_do_not():
+    draft = clean({"Category": "Walking; Tai chi | Yoga, Pilates", "Description": "Tea, cake; and chat | weekly"})
+    assert draft.categories == ["walking", "exercise"]
+    assert draft.description == "Tea, cake; and chat | weekly"
+
+
+def test_html_description_becomes_text_with_paragraphs_and_the_original_is_kept():
+    html = ("<h3>About&nbsp;us</h3><p>Tea\u200b &amp; chat.<br>Every week.</p><script>alert(1)</script>"
+            "<ul><li>Warm room</li><li>Free <a href='https://example.org/more'>details</a></li></ul>")
+    draft = clean({"Description": html})
+    assert draft.description == "About us\n\nTea & chat.\nEvery week.\n\n• Warm room\n\n• Free details (https://example.org/more)"
+    assert draft.raw["Description"] == html and "<" not in draft.description
+
+
+def test_javascript_link_inside_description_is_dropped_and_flagged():
+    draft = clean({"Description": '<p>See <a href="JaVaScRiPt:alert(1)">here</a></p>'})
+    assert draft.description == "See here" and draft.flags == ["unsafe_url"]
+
+
+@pytest.mark.parametrize("given, expected, flags", [
+    ("www.example.org", "https://www.example.org", []),
+    ("example.org/walks", "https://example.org/walks", []),
+    ("http://example.org", "http://example.org", []),
+    ("javascript:alert(1)", None, ["unsafe_url"]),
+    (" data:text/html;base64,PHNjcmlwdD4=", None, ["unsafe_url"]),
+    ("see our facebook", None, ["invalid_url"]),
+    ("N/A", None, []),
+])
+def test_urls_get_a_scheme_and_unsafe_ones_are_refused(given, expected, flags):
+    draft = clean({"Web address": given})
+    assert (draft.website, draft.flags) == (expected, flags)
+
+
+@pytest.mark.parametrize("given, email, flags", [
+    ("mailto:Walks@Example.org", "Walks@Example.org", []),
+    ("a@example.org; b@example.org", "a@example.org", []),
+    ("walks@example", None, ["invalid_email"]),
+    ("Not known", None, []),
+])
+def test_email_is_checked(given, email, flags):
+    draft = clean({"E-mail": given})
+    assert (draft.email, draft.flags) == (email, flags)
+
+
+def test_contact_cell_holding_an_email_fills_the_email():
+    draft = clean({"E-mail": "", "Contact": "info@hub.org.uk"})
+    assert draft.email == "info@hub.org.uk" and draft.contact_name is None
+
+
+@pytest.mark.parametrize("word, status", [
+    ("Suspended due to COVID-19", "paused"), ("Temporarily closed", "paused"), ("On hold", "paused"),
+    ("Closed", "closed"), ("No longer running", "closed"), ("inactive", "closed"),
+    ("Active", "active"), ("Running", "active"), ("", "active"),
+])
+def test_status_words(word, status):
+    assert clean({"Status": word}).status == status
+
+
+@pytest.mark.parametrize("given, slugs, unmapped", [
+    ("Walking Groups", ["walking"], None),
+    ("WALKING", ["walking"], None),
+    ("excercise", ["exercise"], None),
+    ("Singing for Lung Health", ["lung-health"], None),
+    ("Knitting & Crochet", ["arts-crafts"], None),
+    ("Quantum Origami", ["other"], ["Quantum Origami"]),
+])
+def test_categories_are_mapped_through_the_csv(given, slugs, unmapped):
+    draft = clean({"Category": given})
+    assert draft.categories == slugs and draft.extra.get("unmapped_categories") == unmapped
+
+
+def test_category_is_taken_from_the_name_when_no_category_is_given():
+    assert clean({"Category": "", "Activity": "Stretford Foodbank"}).categories == ["food"]
+
+
+def test_audience_tags_differing_by_case_or_space_merge_and_hierarchies_give_both():
+    draft = clean({"Who is it for": "Older people ; older PEOPLE |Older People | Parents>Grandparents| LGBTQ+"})
+    assert draft.audience == ["Older people", "Parents", "Grandparents", "LGBTQ+"]
+    assert {"older-people", "parents-families"} <= set(draft.categories)
+
+
+@pytest.mark.parametrize("words, modes", [
+    ("In person", ["in_person"]), ("Online (Zoom)", ["online"]), ("Telephone befriending", ["telephone"]),
+    ("Face to face and online", ["in_person", "online"]), ("Hybrid", ["in_person", "online"]),
+])
+def test_delivery_mode_from_format_words(words, modes):
+    assert clean({"Format": words}).delivery == modes
+
+
+def test_delivery_defaults_to_in_person_when_a_place_is_given():
+    assert clean({"Format": ""}).delivery == ["in_person"]
+    assert clean({"Format": "", "Post Code": "", "Venue": ""}).delivery == []
+
+
+@pytest.mark.parametrize("cost, free", [
+    ("Free", True), ("£0", True), ("Free (donations welcome)", True), ("£3 per session", False),
+    ("50p for tea", False), ("Pay what you can", None), ("", None),
+])
+def test_cost_gives_is_free(cost, free):
+    draft = clean({"Cost": cost})
+    assert draft.is_free is free and draft.cost_text == cost
+
+
+@pytest.mark.parametrize("answer, capacity", [
+    ("Yes", "accepting"), ("Yes - just turn up", "accepting"), ("Waiting list", "waiting_list"), ("Full", "waiting_list"),
+    ("No", "waiting_list"), ("GP referral needed", "referral_needed"), ("Foodbank Voucher", "referral_needed"),
+    ("Not known", None),
+])
+def test_capacity_words(answer, capacity):
+    assert clean({"Taking new people": answer}).capacity == capacity
+
+
+def test_free_text_schedule_gives_tokens_detail_and_keeps_the_text():
+    draft = clean({"When": "Mon & Wed 10-3, term time only"})
+    assert draft.schedule == ["mon morning", "mon afternoon", "wed morning", "wed afternoon"]
+    assert draft.schedule_text == "Mon & Wed 10-3, term time only"
+    assert draft.extra["schedule"]["term_time_only"] is True and draft.extra["schedule"]["opens"] == "10:00"
+
+
+def test_opening_hours_in_day_columns_give_a_schedule():
+    row = {"pharmacy_name": "A1 Pharmacy", "postcode": "BL3 1SX", "opening_hours_monday": "08:30-13:00,14:00-17:30",
+           "opening_hours_sunday": "CLOSED"}
+    draft = clean(base=row)
+    assert draft.schedule == ["mon morning", "mon afternoon", "mon evening"]
+    assert draft.schedule_text.startswith("Mon 08:30-13:00")
+
+
+def test_same_row_gives_the_same_id_and_the_source_id_wins_when_given():
+    assert clean().id == clean(line=40).id
+    assert clean().id != clean(source="other sheet").id
+    assert clean({"Source ID": "A-17"}).id == clean({"Source ID": "A-17", "Activity": "Renamed"}).id
+    assert clean({"Post Code": "M33 7ZF"}).id != clean().id
+
+
+def test_organisation_names_are_split_on_semicolons():
+    draft = clean({"Organisation Name": "Age UK Trafford; Trafford Carers Centre"})
+    assert draft.organisation_names == ["Age UK Trafford", "Trafford Carers Centre"]
+
+
+def test_a_sheet_of_groups_uses_the_group_as_the_name():
+    draft = clean(base={"Group": "Partington Men's Shed", "When": "Fridays", "Post Code": "M31 4FA"})
+    assert draft.name == "Partington Men's Shed" and draft.categories == ["mens-sheds"]
+
+
+def test_unicode_is_stored_as_given():
+    name = "Cylch Ti a Fi – Caerdydd 🌈 café"
+    draft = clean({"Activity": name, "Description": "Croeso i bawb! Ça va ✨"})
+    assert draft.name == name and draft.description == "Croeso i bawb! Ça va ✨"
+
+
+def test_phone_stored_as_a_number_gets_its_leading_zero_back():
+    assert clean({"Telephone": 1617486414.0}).phone == "01617486414"
+
+
+def test_charity_register_row_is_an_organisation_with_na_as_missing():
+    row = {"registered_charity_number": "1101234", "charity_company_registration_number": "NA",
+           "charity_name": "TRAFFORD WALKERS", "charity_activities": "Walks", "charity_contact_postcode": "M33 7XW",
+           "charity_contact_email": "NA", "charity_contact_web": "www.example.org", "charity_type": "CIO"}
+    org = clean(base=row, kind="organisation", profile="charity")
+    assert isinstance(org, OrganisationDraft)
+    assert (org.name, org.charity_number, org.company_number, org.email, org.website) == (
+        "TRAFFORD WALKERS", "1101234", None, None, "https://www.example.org")
+    assert org.extra["charity_type"] == "CIO" and org.extra["postcode"] == "M33 7XW" and org.source_id == "1101234"
+
+
+def test_normalised_names_ignore_case_punctuation_and_legal_suffixes():
+    assert normalise_name("THE CHESHIRE WILDLIFE TRUST LIMITED") == normalise_name("Cheshire Wildlife Trust")
+    assert normalise_name("Men's Shed & Co") == "mens shed and co"

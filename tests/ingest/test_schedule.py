@@ -1,0 +1,82 @@
+import pytest
+
+from assetmap.ingest.schedule import day_span, from_day_columns, from_oruk, parse_schedule, time_range
+
+MF = ["mon", "tue", "wed", "thu", "fri"]
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("Mon & Wed 10-3", ["mon morning", "mon afternoon", "wed morning", "wed afternoon"]),
+    ("Wednesday 10am - 4pm", ["wed morning", "wed afternoon"]),
+    ("Tuesday - Friday 12noon - 2pm", ["tue afternoon", "wed afternoon", "thu afternoon", "fri afternoon"]),
+    ("Thursday 1.30 - 3.30pm", ["thu afternoon"]),
+    ("Saturday 10am - 12 noon", ["sat morning"]),
+    ("Tuesday 6pm - 8pm and Sunday 3pm - 5pm", ["tue evening", "sun afternoon"]),
+    ("Weds 12-2pm", ["wed afternoon"]),
+    ("Thur 1-3pm", ["thu afternoon"]),
+    ("Wednesday 2=3pm", ["wed afternoon"]),
+    ("Friday from 6pm", ["fri evening"]),
+    ("Thursday evenings", ["thu evening"]),
+    ("Weekends 10-4", ["sat morning", "sat afternoon", "sun morning", "sun afternoon"]),
+    ("Mon - Fri by appointment", [f"{d} any" for d in MF]),
+    ("every 2nd Sunday", ["sun any"]),
+    ("By appointment", []),
+    ("", []),
+])
+def test_free_text_becomes_day_and_part_tokens(text, tokens):
+    assert parse_schedule(text).tokens == tokens
+
+
+@pytest.mark.parametrize("text, key, value", [
+    ("first Friday of the month, 2-4pm", "week_of_month", 1),
+    ("first Friday of the month, 2-4pm", "frequency", "monthly"),
+    ("last Tuesday of the month 7-9", "week_of_month", -1),
+    ("every 2nd Sunday", "week_of_month", 2),
+    ("every other Wednesday", "frequency", "fortnightly"),
+    ("Fortnightly on Mondays", "frequency", "fortnightly"),
+    ("Food served daily 9am - 1:30pm", "frequency", "daily"),
+    ("Tuesdays 10-12", "frequency", "weekly"),
+    ("Contact for details", "frequency", "irregular"),
+    ("Mondays 1:30pm - 2:30pm, term time only", "term_time_only", True),
+    ("Mon & Wed 10-3", "opens", "10:00"),
+    ("Mon & Wed 10-3", "closes", "15:00"),
+    ("Tuesday 11:30am - 4pm", "days", ["tue"]),
+])
+def test_detail_holds_times_frequency_and_monthly_rules(text, key, value):
+    assert parse_schedule(text).detail[key] == value
+
+
+def test_mixed_weekly_and_monthly_sessions_are_kept_apart():
+    detail = parse_schedule("Tuesdays & Fridays 12pm - 3pm; 1st Saturday of month 10am - 12noon").detail
+    assert detail["frequency"] == "weekly" and detail["week_of_month"] is None
+    assert detail["sessions"][1] == {"days": ["sat"], "opens": "10:00", "closes": "12:00", "week_of_month": 1}
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    ("10", "3", (10, 15)), ("2", "4", (14, 16)), ("7", "9", (19, 21)), ("1.30", "3.30pm", (13.5, 15.5)),
+    ("12", "2pm", (12, 14)), ("10am", "12noon", (10, 12)), ("08:30", "13:00", (8.5, 13)), ("13", "25", None),
+])
+def test_times_without_am_pm_are_read_as_community_hours(first, second, expected):
+    assert time_range(first, second) == expected
+
+
+def test_day_spans_wrap_past_sunday():
+    assert day_span("fri", "mon") == ["fri", "sat", "sun", "mon"]
+
+
+def test_oruk_schedules_give_the_same_structure():
+    parsed, text = from_oruk([{"freq": "MONTHLY", "byday": "1FR", "opens_at": "14:00:00", "closes_at": "16:00:00"},
+                              {"freq": "WEEKLY", "byday": "TH", "opens_at": "18:30", "closes_at": "20:00"}])
+    assert parsed.tokens == ["thu evening", "fri afternoon"]
+    assert parsed.detail["sessions"][0]["week_of_month"] == 1
+    assert text == "Thursday, Friday 14:00–16:00"
+
+
+def test_fortnightly_oruk_schedule():
+    parsed, _ = from_oruk([{"freq": "WEEKLY", "interval": 2, "byday": "TU", "opens_at": "10:00"}])
+    assert parsed.detail["frequency"] == "fortnightly" and parsed.tokens == ["tue morning"]
+
+
+def test_day_columns_closed_days_are_skipped():
+    parsed = from_day_columns({"mon": "09:00-12:00", "sun": "CLOSED"})
+    assert parsed.tokens == ["mon morning"]

@@ -1,0 +1,62 @@
+"""The numpy columns searches filter and count on (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from assetmap.freshness import freshness_of
+from assetmap.search.table import FRESHNESS_STATES, Table, as_timestamp, freshness_codes, multi_from_lists, schedule_mask
+
+NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.timezone.utc)
+
+
+def table(when):
+    n = len(when)
+    empty = multi_from_lists([[] for _ in range(n)])
+    return Table(ids=np.arange(n).astype(object), live=np.ones(n, bool), lat=np.full(n, np.nan), lon=np.full(n, np.nan),
+                 verified=np.full(n, np.nan), multi={"when": multi_from_lists(when), "serves": empty})
+
+
+def test_multi_masks_and_counts_count_each_row_once_per_value():
+    multi = multi_from_lists([["walking", "exercise"], ["walking"], [], ["singing", "singing"]])
+    assert multi.rows_with_any(["walking", "singing"], 4).tolist() == [True, True, False, True]
+    assert multi.rows_with_all(["walking", "exercise"], 4).tolist() == [True, False, False, False]
+    assert multi.rows_with_any(["unknown"], 4).tolist() == [False] * 4
+    assert multi.counts(np.array([True, True, True, True])) == {"walking": 2, "exercise": 1, "singing": 1}
+    assert multi.counts(np.array([False, True, False, False])) == {"walking": 1}
+
+
+def test_days_and_times_come_from_schedule_tokens_with_any_time_counting_for_all():
+    t = table([["tue morning", "thu morning"], ["sat any"], []])
+    assert t.days.counts(np.ones(3, bool)) == {"tue": 1, "thu": 1, "sat": 1}
+    assert t.times.counts(np.ones(3, bool)) == {"morning": 2, "afternoon": 1, "evening": 1}
+
+
+def test_day_and_time_must_belong_to_the_same_token():
+    t = table([["tue evening", "thu morning"], ["tue morning"], ["sat any"], []])
+    assert schedule_mask(t, ("tue",), ("morning",)).tolist() == [False, True, False, False]
+    assert schedule_mask(t, ("sat",), ("evening",)).tolist() == [False, False, True, False]
+    assert schedule_mask(t, (), ()) is None
+
+
+@pytest.mark.parametrize("days_ago", [0, 1, 179, 180, 181, 364, 365, 366, 2000, None])
+def test_freshness_codes_agree_with_freshness_of(days_ago):
+    verified = None if days_ago is None else NOW - dt.timedelta(days=days_ago, hours=3)
+    code = freshness_codes(np.array([as_timestamp(verified)]), NOW, 180, 365)[0]
+    assert FRESHNESS_STATES[code] == freshness_of(verified, NOW, 180, 365).state
+
+
+def test_naive_datetimes_are_taken_as_utc():
+    assert as_timestamp(dt.datetime(2026, 1, 1)) == as_timestamp(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+
+
+def test_whoosh_is_used_only_inside_the_search_package():
+    package = pathlib.Path(__file__).resolve().parents[2] / "assetmap"
+    imports = re.compile(r"^\s*(import|from)\s+whoosh\b", re.MULTILINE)
+    leaks = [str(p) for p in package.rglob("*.py") if p.relative_to(package).parts[0] != "search" and imports.search(p.read_text(encoding="utf-8"))]
+    assert leaks == []
