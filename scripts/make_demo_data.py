@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 POSTCODE_FILE = SHARED / "data" / "postcodes" / "trafford_postcodes_onspd_feb2025.csv"
+REGISTER_FILE = SHARED / "data" / "community" / "trafford_registered_charities_ccew.csv"  # names to avoid
 SCHEMA_DIR = SHARED / "specs" / "oruk-3.0" / "schema"
 SCHEMA_PREFIX = "https://openreferraluk.org/specifications/3.0/schema/"
 CSV_PATH, FEED_PATH = ROOT / "data" / "demo_activities.csv", ROOT / "data" / "demo_oruk.json"
@@ -47,45 +48,56 @@ AGE_BANDS = (("under 6 months", 0.45, 3, 182), ("6-12 months", 0.25, 183, 365), 
              ("over 24 months", 0.06, 731, 2300), ("never checked", 0.04, None, None))
 CHECKERS = ("Organiser", "Organiser", "Link worker", "Trafford Council", "Volunteer Centre", "")
 
-# ward -> (town whose streets and parks it uses, names people give the place)
+# ward -> (town, names people give the place, streets, parks or paths where walks meet as (name, street))
 WARDS = {
-    "Altrincham": ("Altrincham", ["Altrincham"]), "Ashton upon Mersey": ("Sale", ["Ashton upon Mersey", "Sale"]),
-    "Bowdon": ("Altrincham", ["Bowdon"]), "Broadheath": ("Altrincham", ["Broadheath"]),
-    "Brooklands": ("Sale", ["Brooklands"]), "Bucklow-St Martins": ("Partington", ["Partington", "Carrington"]),
-    "Davyhulme": ("Urmston", ["Davyhulme"]), "Flixton": ("Urmston", ["Flixton"]),
-    "Gorse Hill & Cornbrook": ("Stretford", ["Gorse Hill"]), "Hale": ("Hale", ["Hale"]),
-    "Hale Barns & Timperley South": ("Hale", ["Hale Barns"]), "Longford": ("Stretford", ["Stretford", "Longford"]),
-    "Lostock & Barton": ("Stretford", ["Lostock"]), "Manor": ("Sale", ["Sale West", "Sale"]),
-    "Old Trafford": ("Old Trafford", ["Old Trafford"]), "Sale Central": ("Sale", ["Sale"]),
-    "Sale Moor": ("Sale", ["Sale Moor"]), "Stretford & Humphrey Park": ("Stretford", ["Stretford", "Humphrey Park"]),
-    "Timperley Central": ("Timperley", ["Timperley"]), "Timperley North": ("Timperley", ["Timperley"]),
-    "Urmston": ("Urmston", ["Urmston"]),
+    "Altrincham": ("Altrincham", ["Altrincham"], ["Stamford New Road", "Railway Street", "Regent Road", "Lloyd Street",
+                   "Market Street", "Moss Lane", "Oakfield Road"], [("John Leigh Park", "Oakfield Road")]),
+    "Ashton upon Mersey": ("Sale", ["Ashton upon Mersey", "Sale"], ["Ashton Lane", "Church Lane", "Green Lane",
+                           "Harboro Road"], [("Sale Water Park", "Rifle Road")]),
+    "Bowdon": ("Altrincham", ["Bowdon"], ["Stamford Road", "Langham Road", "Vale Road", "Green Walk", "Richmond Road"],
+               [("Dunham Massey", "Woodhouse Lane")]),
+    "Broadheath": ("Altrincham", ["Broadheath"], ["Manchester Road", "Sinderland Road", "Navigation Road",
+                   "Atlantic Street"], [("the Bridgewater Canal towpath", "Navigation Road")]),
+    "Brooklands": ("Sale", ["Brooklands"], ["Brooklands Road", "Marsland Road", "Woodbourne Road"], []),
+    "Bucklow-St Martins": ("Partington", ["Partington", "Partington", "Carrington"], ["Central Road", "Manchester Road", "Lock Lane",
+                           "Chapel Lane", "Warburton Lane", "Carrington Lane"],
+                           [("Carrington Moss", "Carrington Lane"), ("the Trans Pennine Trail", "Warburton Lane")]),
+    "Davyhulme": ("Urmston", ["Davyhulme"], ["Davyhulme Road", "Lostock Road", "Bowfell Road", "Broadway"],
+                  [("Davyhulme Park", "Lostock Road")]),
+    "Flixton": ("Urmston", ["Flixton"], ["Flixton Road", "Church Road", "Irlam Road", "Woodsend Road", "Moorside Road"],
+                [("Abbotsfield Park", "Chassen Road")]),
+    "Gorse Hill & Cornbrook": ("Stretford", ["Gorse Hill"], ["Chester Road", "Kings Road", "Burleigh Road"],
+                               [("Gorse Hill Park", "Chester Road")]),
+    "Hale": ("Hale", ["Hale"], ["Ashley Road", "Victoria Road", "Park Road", "Cecil Road", "Broomfield Lane"],
+             [("Stamford Park", "Stamford Park Road")]),
+    "Hale Barns & Timperley South": ("Hale", ["Hale Barns"], ["Hale Road", "Wicker Lane", "Delahays Road", "Shay Lane"],
+                                     [("the Bollin Valley", "Bankhall Lane")]),
+    "Longford": ("Stretford", ["Stretford", "Longford"], ["Edge Lane", "Urmston Lane", "Cromwell Road", "Barton Road"],
+                 [("Longford Park", "Edge Lane")]),
+    "Lostock & Barton": ("Stretford", ["Lostock"], ["Barton Road", "Moss Road", "Lostock Road"], []),
+    "Manor": ("Sale", ["Sale West", "Sale"], ["Washway Road", "Derbyshire Road", "Dane Road"], []),
+    "Old Trafford": ("Old Trafford", ["Old Trafford"], ["Ayres Road", "Northumberland Road", "Shrewsbury Street",
+                     "Talbot Road", "Seymour Grove", "Clarendon Road"], [("Seymour Park", "Northumberland Road")]),
+    "Sale Central": ("Sale", ["Sale"], ["School Road", "Cross Street", "Ashfield Road", "Tatton Road", "Springfield Road"],
+                     [("Worthington Park", "Springfield Road")]),
+    "Sale Moor": ("Sale", ["Sale Moor"], ["Northenden Road", "Wythenshawe Road", "Norris Road", "Broad Road"],
+                  [("Walton Park", "Raglan Road")]),
+    "Stretford & Humphrey Park": ("Stretford", ["Stretford", "Humphrey Park"], ["King Street", "Chester Road",
+                                  "Derbyshire Lane", "Kingsway"], [("Turn Moss", "Turn Moss Road")]),
+    "Timperley Central": ("Timperley", ["Timperley"], ["Park Road", "Stockport Road", "Thorley Lane", "Grove Lane",
+                          "Wood Lane"], [("the Bridgewater Canal towpath", "Deansgate Lane")]),
+    "Timperley North": ("Timperley", ["Timperley"], ["Shaftesbury Avenue", "Deansgate Lane", "Moss Lane"], []),
+    "Urmston": ("Urmston", ["Urmston"], ["Station Road", "Higher Road", "Church Road", "Flixton Road", "Crofts Bank Road"],
+                [("Golden Hill Park", "Queens Road")]),
 }
-# town -> (streets, parks and paths where walks meet)
-TOWNS = {
-    "Altrincham": (["Stamford New Road", "Railway Street", "Regent Road", "Oakfield Road", "Moss Lane", "Lloyd Street",
-                    "Manchester Road", "Grosvenor Road", "Sinderland Road", "Navigation Road", "Stamford Road"],
-                   ["John Leigh Park", "Stamford Park", "Dunham Massey"]),
-    "Sale": (["School Road", "Washway Road", "Northenden Road", "Cross Street", "Ashfield Road", "Marsland Road",
-              "Broad Road", "Harboro Road", "Glebelands Road", "Wythenshawe Road", "Derbyshire Road"],
-             ["Sale Water Park", "Walton Park", "Worthington Park"]),
-    "Stretford": (["Chester Road", "King Street", "Barton Road", "Edge Lane", "Kings Road", "Derbyshire Lane",
-                   "Great Stone Road", "Moss Road", "Urmston Lane"], ["Longford Park", "Turn Moss", "Gorse Hill Park"]),
-    "Old Trafford": (["Ayres Road", "Northumberland Road", "Shrewsbury Street", "Talbot Road", "Seymour Grove",
-                      "Clarendon Road"], ["Seymour Park", "Hullard Park"]),
-    "Urmston": (["Flixton Road", "Station Road", "Higher Road", "Church Road", "Crofts Bank Road", "Davyhulme Road",
-                 "Moorside Road", "Bowfell Road", "Woodsend Road", "Irlam Road"],
-                ["Golden Hill Park", "Davyhulme Park", "Abbotsfield Park"]),
-    "Partington": (["Central Road", "Manchester Road", "Lock Lane", "Chapel Lane", "Warburton Lane", "Wood Lane"],
-                   ["Carrington Moss", "the Trans Pennine Trail"]),
-    "Timperley": (["Park Road", "Stockport Road", "Thorley Lane", "Grove Lane", "Wood Lane", "Shaftesbury Avenue",
-                   "Deansgate Lane"], ["the Bridgewater Canal towpath", "Timperley Brook path"]),
-    "Hale": (["Ashley Road", "Victoria Road", "Hale Road", "Park Road", "Cecil Road", "Wicker Lane", "Delahays Road"],
-             ["Stamford Park", "the Bollin Valley"]),
-}
+# town -> postcode districts its addresses use (wards straddle districts; keep each address believable)
+TOWN_DISTRICTS = {"Altrincham": ("WA14", "WA15"), "Sale": ("M33",), "Stretford": ("M32",), "Old Trafford": ("M16", "M15"),
+                  "Urmston": ("M41",), "Partington": ("M31",), "Timperley": ("WA15",), "Hale": ("WA15", "WA14")}
 HALLS = ("{place} Community Centre", "St {saint}'s Church Hall", "{place} Methodist Church", "{street} Community Rooms",
          "{place} United Reformed Church", "{place} Scout Hut", "The Old Library, {place}", "{place} Cricket Club",
-         "Oakfield Hall", "Riverside Rooms", "{place} Sports & Social Club", "The Beacon Centre", "{street} Baptist Church")
+         "{place} Parish Centre", "{street} Hall", "{place} Sports & Social Club", "{place} Community Church",
+         "{street} Baptist Church")
+MEETING_POINTS = ("Meet at the main gates, {}", "Meet at the car park, {}", "Meet by the café, {}")
 GARDENS = ("{place} Community Garden", "Allotments off {street}", "{street} Community Orchard")
 SAINTS = ("Mary", "John", "Michael", "Peter", "Anne", "Paul", "Alban", "Matthew", "Margaret", "Hilda", "Clement", "Luke")
 ACCESS_INDOOR = ("Step-free access; Accessible toilet; Hearing loop", "Step-free access; Accessible toilet",
@@ -101,7 +113,7 @@ BOOKING = ("Just turn up – no need to book.", "Please ring before your first v
            "Booking is essential as places are limited.", "New members are always welcome.")
 WELCOME = ("Tea, coffee & biscuits provided.", "Everyone is welcome, whatever your background.",
            "We're a friendly bunch, so don't be shy!", "Free parking next to the building.",
-           "Carers and family members are welcome too.", "☕ Brews are on us!")
+           "Carers and family members are welcome too.", "☕ Brews are on us!", "Croeso i bawb – all welcome.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +124,7 @@ class Template:
     texts: Sequence[str]  # one or two sentences each; {place} and {park} are filled in
     categories: Sequence[str]
     audiences: Sequence[str]
-    whens: Sequence[str]
+    whens: Sequence[str]  # the first is used the first time the kind appears, so every wording shows up
     costs: Sequence[str] = ("Free",)
     formats: Sequence[str] = ("In person",)
     setting: str = "hall"  # hall, park, garden, home (visits) or remote
@@ -122,7 +134,7 @@ class Template:
 REFERRAL = ("Referral needed", "Referral needed", "Waiting list", "Yes", "")
 T = Template
 TEMPLATES = {
-    "health_walk": T(["Health walk", "{park} health walk", "Walk & Talk", "Wellbeing walk", "Tuesday Strollers"],
+    "health_walk": T(["Health walk", "{park} health walk", "Walk & Talk", "Wellbeing walk", "Strollers' walk"],
                      ["A friendly, gentle walk of about an hour on flat paths, led by trained volunteers. We finish with a cuppa.",
                       "Short, sociable walks at an easy pace around {park}. Good for getting back into exercise after illness.",
                       "A led walk for all abilities – nobody gets left behind. Wear comfy shoes and bring a drink."],
@@ -143,7 +155,7 @@ TEMPLATES = {
     "walking_football": T(["Walking football"],
                           ["Football at walking pace – no running, no tackling, plenty of laughs. Bibs and balls provided."],
                           ["Exercise; Men", "sport", "Walking Football", "keep fit"], ["Adults 50+", "Men", "Anyone 18+"],
-                          ["Mondays 7pm-8pm", "Every Thursday 11:00-12:00"], ["£3", "£3.50 per session"]),
+                          ["Mondays 7pm-8pm", "Every Thursday 11:00-12:00"], ["£3", "£3.50 per session"], setting="park"),
     "chair_exercise": T(["Chair-based exercise", "Seated strength & balance", "Armchair aerobics"],
                         ["Seated exercise to music to build strength and balance. Suitable if you are unsteady on your feet.",
                          "A gentle class done sitting down or holding the back of a chair. It helps with everyday things like getting out of a chair."],
@@ -154,13 +166,13 @@ TEMPLATES = {
     "tai_chi": T(["Tai chi for beginners", "Tai chi & qigong"],
                  ["Slow, flowing movements to improve balance and ease stress. You can join in seated."],
                  ["Exercise", "exercise;older people", "Tai Chi", "keep fit; mental wellbeing"], ["Adults 50+", "Anyone"],
-                 ["Thursdays 11am-12pm", "every 2nd Sunday", "Every Tuesday 10:00-11:00"], ["£3", "£4", "£5, concessions £3"]),
+                 ["every 2nd Sunday", "Thursdays 11am-12pm", "Every Tuesday 10:00-11:00"], ["£3", "£4", "£5, concessions £3"]),
     "keep_fit": T(["Keep fit for over 50s", "Low-impact aerobics", "Strength & balance class"],
                   ["A fun, low-impact class to music that gets your heart going without jumping about.",
                    "Falls prevention exercise run by a qualified instructor. Please tell us about any health conditions when you first come."],
                   ["Exercise", "keep fit", "Exercise; Older People", "Falls prevention;exercise"],
                   ["Adults 50+", "Older people", "Women"], ["Tuesdays 2-3pm", "Every Monday 10:00-11:00", "Mon & Thu 9.30-10.30"],
-                  ["£3", "£4", "£2"]),
+                  ["£3", "£4", "£5, concessions £3"]),
     "sing_lung": T(["Singing for lung health", "Singing for better breathing"],
                    ["Breathing exercises and songs for people living with COPD, asthma and other lung conditions. No singing experience needed.",
                     "A singing group led by a trained practitioner to help you control your breathing. Sitting down is fine."],
@@ -173,7 +185,8 @@ TEMPLATES = {
                        "A support group for anyone living with a lung condition. We have guest speakers, gentle exercise and a chat over tea."],
                       ["Breathe Easy", "lung health;peer support", "Lung Health", "respiratory; support group"],
                       ["People with lung conditions and their carers", "Adults"],
-                      ["Second Tuesday of the month, 1pm-3pm", "Last Wednesday of the month 2-4pm"], ["Free", "£1 for tea"]),
+                      ["Second Tuesday of the month, 1pm-3pm", "Last Wednesday of the month 2-4pm"], ["Free", "£1 for tea"],
+                      ["In person", "In person", "In person; Online"]),
     "choir": T(["Community choir", "Daytime choir", "Sing for fun"],
                ["A relaxed, welcoming choir singing pop, folk and show tunes. You don't need to read music. Croeso i bawb – all welcome!",
                 "We sing everything from Motown to musicals and learn by ear 🎶",
@@ -189,7 +202,7 @@ TEMPLATES = {
               ["Bring your knitting, crochet or sewing and have a chat. Wool and needles available if you want to learn.",
                "A friendly crafting group – we make blankets and hats for the local hospital's baby unit."],
               ["Arts and crafts", "Crafts; befriending", "arts & crafts", "Knitting"], ["Anyone", "Women", "Adults"],
-              ["Every Wednesday 1:30-3:30pm", "Mon & Thu 10-12", "Every Tuesday 10:00-12:00"], ["£1", "Free", "£1.50 including tea"]),
+              ["Every Tuesday 10:00-12:00", "Every Wednesday 1:30-3:30pm", "Mon & Thu 10-12"], ["£1", "Free", "£1.50 including tea"]),
     "art_wellbeing": T(["Art for wellbeing", "Creative wellbeing", "Paint & Chat"],
                        ["Drawing and painting sessions with a local artist. Materials provided, and it's good for anxiety and low mood.",
                         "Have a go at collage, printmaking and watercolour. It's about enjoying it, not being good at it."],
@@ -199,7 +212,8 @@ TEMPLATES = {
     "creative_writing": T(["Creative writing group", "Write Here"],
                           ["Share stories, poems and memories in a supportive group. There's an exercise each week to get you started."],
                           ["Learning; arts", "Creative writing", "arts and crafts;learning"], ["Adults"],
-                          ["First and third Monday of the month, 7-9pm", "Thursdays 2pm-4pm"], ["Free", "£2"]),
+                          ["First and third Monday of the month, 7-9pm", "Thursdays 2pm-4pm"], ["Free", "£2"],
+                          ["In person", "In person; Online"]),
     "befriend_phone": T(["Telephone befriending", "Befriending phone calls", "Chatline"],
                         ["A trained volunteer rings you for a chat every week. For anyone feeling lonely or cut off.",
                          "Regular friendly phone calls for older people living alone. Volunteers are DBS checked and matched with you by interests."],
@@ -211,7 +225,7 @@ TEMPLATES = {
                         ["A volunteer visits you at home for a cuppa and a chat, or comes out with you for a walk or to the shops."],
                         ["Befriending", "Befriending;Older People"], ["Older people", "Adults 60+ living alone"],
                         ["By appointment", "Weekly, day to suit you"], setting="home", intake=REFERRAL),
-    "coffee_morning": T(["Coffee morning", "Community café", "Friday Cuppa Club", "Pop-in café"],
+    "coffee_morning": T(["Coffee morning", "Community café", "Cuppa Club", "Pop-in café"],
                         ["Drop in for a hot drink, cake and a natter. A good way to meet neighbours 😊",
                          "A warm welcome, bacon butties and good company. Ask us about other groups in the area.",
                          "Our volunteer-run café is a place to sit, chat and read the papers. Stay for five minutes or two hours."],
@@ -237,7 +251,7 @@ TEMPLATES = {
                        "Come and talk, or just listen. No referral, no forms – just turn up."],
                       ["Peer support; Mental wellbeing", "peer support", "Mental Health", "mental health;peer support"],
                       ["Adults 18+", "Adults", "Men 18+"],
-                      ["Every Monday 6:30pm-8pm", "Thursdays 6.30pm", "Every 2nd and 4th Tuesday, 7-9pm"],
+                      ["Thursdays 6.30pm", "Every Monday 6:30pm-8pm", "Every 2nd and 4th Tuesday, 7-9pm"],
                       formats=["In person", "In person", "Online", "In person; Online"]),
     "wellbeing_dropin": T(["Wellbeing drop-in", "Anxiety & low mood drop-in"],
                           ["Drop-in support with a wellbeing worker. Talk things through and find out what else could help.",
@@ -275,7 +289,7 @@ TEMPLATES = {
                          ["A monthly group for family carers of people with dementia. Practical tips, a listening ear and speakers on things like Power of Attorney."],
                          ["Dementia; Carers; peer support", "carers;dementia"], ["Carers", "Carers of people with dementia"],
                          ["Last Tuesday of the month 7pm-8.30pm", "Second Friday of the month, 10am"]),
-    "lunch_club": T(["Lunch club", "Friendship lunch", "Tuesday Lunch Club", "Community lunch"],
+    "lunch_club": T(["Lunch club", "Friendship lunch", "Luncheon club", "Community lunch"],
                     ["A hot two-course lunch and good company. Transport can be arranged if you can't get here.",
                      "Home-cooked lunch followed by bingo or a quiz. Please book by the Friday before so we know numbers.",
                      "A proper sit-down dinner with a raffle and a sing-song. Roast on the last week of the month."],
@@ -313,11 +327,11 @@ TEMPLATES = {
               ["Learning", "learning;ESOL", "English language"],
               ["Adults", "Adults whose first language isn't English", "Women"],
               ["Every Wednesday 6pm-7.30pm", "Term time only, Tuesdays 10-12"]),
-    "history_group": T(["Local history group", "Book club", "Reminiscence group"],
+    "history_group": T(["Local history group", "{place} history society", "Reminiscence group"],
                        ["Talks, old photos and trips exploring the history of {place}. New members very welcome."],
                        ["Learning", "learning; older people", "Social"], ["Adults", "Older people", "Anyone"],
                        ["Second Wednesday of the month, 7.30pm", "Monthly, first Thursday 2pm"], ["£2", "£10 a year membership"]),
-    "youth_club": T(["Youth club", "Junior youth club", "Friday night project"],
+    "youth_club": T(["Youth club", "Junior youth club", "Evening youth project"],
                     ["Games, sport, cooking and a safe place to hang out with youth workers.",
                      "Pool, table tennis, music and trips out. Young people help plan what we do."],
                     ["Young people", "youth;activities", "Youth Club", "young people; sport"],
@@ -357,7 +371,7 @@ TEMPLATES = {
                       "An informal café for anyone who's been bereaved, however long ago. You can talk, or just sit with people who understand."],
                      ["Bereavement", "bereavement;peer support", "Bereavement Support"], ["Adults", "Anyone bereaved"],
                      ["Second Thursday of the month, 7pm-8.30pm", "First Wednesday of the month 2-4pm"],
-                     formats=["In person", "In person", "Online"]),
+                     formats=["In person", "In person; Online", "Online"]),
     "cancer_dropin": T(["Cancer support drop-in", "Cancer support group"],
                        ["Information, a listening ear and complementary therapies for anyone affected by cancer.",
                         "Meet others affected by cancer, including family and friends. Relaxation sessions & a lending library."],
@@ -397,17 +411,17 @@ SHEDS = ["shed", "repair_cafe", "health_walk", "walking_football"]
 MINDS = ["peer_support", "wellbeing_dropin", "online_wellbeing", "art_wellbeing", "health_walk"]
 # (name pattern, activity templates it runs, how common)
 ORG_KINDS = (
-    ("{place} Men in Sheds", SHEDS, 3), ("{place} Men's Shed", SHEDS, 2),
-    ("{place} Carers' Café", ["carers_cafe", "carers_online", "memory_cafe", "dementia_carers"], 3),
+    ("{place} Men in Sheds", SHEDS, 2), ("{place} Men's Shed", SHEDS, 1),
+    ("{place} Carers' Café", ["carers_cafe", "carers_online", "memory_cafe", "dementia_carers"], 2),
     ("{place} Carers Together", ["carers_cafe", "carers_online", "young_carers", "dementia_carers", "health_walk"], 2),
     ("{place} Good Neighbours", ["befriend_phone", "befriend_visit", "coffee_morning", "lunch_club", "digital", "tea_dance"], 4),
-    ("{place} Community Partnership", GENERAL, 4), ("{place} Community Association", GENERAL, 3),
+    ("{place} Community Partnership", GENERAL, 3), ("{place} Community Association", GENERAL, 3),
     ("{place} Community Hub", GENERAL, 3),
-    ("{place} Green Team", ["garden", "conservation", "health_walk"], 2),
-    ("{place} Growing Together", ["garden", "cooking", "conservation"], 2),
-    ("Breathe Easy {place}", ["breathe_easy", "sing_lung", "chair_exercise"], 2),
+    ("{place} Green Team", ["garden", "conservation", "health_walk"], 1),
+    ("{place} Growing Together", ["garden", "cooking", "conservation"], 1),
+    ("Breathe Easy {place}", ["breathe_easy", "sing_lung", "chair_exercise"], 1),
     ("Dementia Friendly {place}", ["memory_cafe", "sing_dementia", "dementia_carers", "health_walk"], 2),
-    ("{place} Food Bank", ["food_bank", "pantry", "money_advice", "cooking"], 2),
+    ("{place} Food Bank", ["food_bank", "pantry", "money_advice", "cooking"], 1),
     ("{place} Community Pantry", ["pantry", "cooking", "warm_space", "money_advice"], 2),
     ("St {saint}'s Church, {place}", CHURCH, 3), ("{place} Methodist Church", CHURCH, 2),
     ("{place} Strollers", ["health_walk", "nordic_walk", "buggy_walk"], 2),
@@ -424,8 +438,8 @@ ORG_KINDS = (
     ("{place} Women's Network", ["women_group", "esol", "health_walk", "cooking", "keep_fit"], 2),
     ("{place} Over 50s Forum", ["lunch_club", "chair_exercise", "tea_dance", "tai_chi", "keep_fit", "befriend_phone"], 2),
 )
-# The brief's own examples, pinned so they are always in the sheet: (name, ward, kind pattern)
-FIXED_ORGS = (("Sale Moor Community Partnership", "Sale Moor", "{place} Community Partnership"),
+# Pinned so the sheet always has them, the first one with a misspelt row: (name, ward, kind pattern)
+FIXED_ORGS = (("Sale Moor Community Hub", "Sale Moor", "{place} Community Hub"),
               ("Altrincham Men in Sheds", "Altrincham", "{place} Men in Sheds"),
               ("Stretford Carers' Café", "Stretford & Humphrey Park", "{place} Carers' Café"))
 
@@ -442,6 +456,7 @@ class Venue:
     lat: float
     lon: float
     access: str
+    phrase: str  # how running text names it: "the Bollin Valley"
 
     @property
     def address(self) -> str:
@@ -477,7 +492,8 @@ def uid(*parts: str) -> str:
 
 
 def ascii_words(name: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("'", ""))
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.findall(r"[a-z0-9]+", plain.lower().replace("'", ""))
 
 
 def to_slug(name: str) -> str:
@@ -494,13 +510,20 @@ class PostcodePool:
         self.by_ward: dict[str, list[dict]] = {}
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                if row["ward_code"] and row["lat"] and row["ward_name"] in WARDS:
+                if self._is_usable(row):
                     self.by_ward.setdefault(row["ward_name"], []).append(row)
         if sorted(self.by_ward) != sorted(WARDS):
             raise SystemExit(f"{path}: expected the 21 Trafford wards, found {sorted(self.by_ward)}")
         for ward in sorted(self.by_ward):
             rng.shuffle(self.by_ward[ward])
         self._pin_last("Sale Central", "M33 0AG")  # the squashed "m330ag" of add_messy_habits
+
+    @staticmethod
+    def _is_usable(row: dict) -> bool:
+        """Ward known, and the district right for the town the address will name (wards straddle districts)."""
+        ward = row["ward_name"]
+        return bool(row["ward_code"] and row["lat"] and ward in WARDS
+                    and row["postcode"].split()[0] in TOWN_DISTRICTS[WARDS[ward][0]])
 
     def _pin_last(self, ward: str, postcode: str) -> None:
         rows = self.by_ward[ward]
@@ -512,18 +535,19 @@ class PostcodePool:
 
 def make_venue(rng: random.Random, pool: PostcodePool, ward: str, setting: str) -> Venue:
     """A new venue in the ward: a hall, a park meeting point or a garden, at an unused real postcode."""
-    town, places = WARDS[ward]
-    streets, parks = TOWNS[town]
+    _, places, streets, parks = WARDS[ward]
     place, street, found = rng.choice(places), rng.choice(streets), pool.take(ward)
     if setting == "park":
-        name, line, access = rng.choice(parks), f"Meet at the main entrance, {street}", ACCESS_OUTDOOR
+        phrase, street = rng.choice(parks)
+        line, access = rng.choice(MEETING_POINTS).format(street), ACCESS_OUTDOOR
     elif setting == "garden":
-        name, line, access = rng.choice(GARDENS).format(place=place, street=street), street, ACCESS_OUTDOOR
+        phrase, line, access = rng.choice(GARDENS).format(place=place, street=street), street, ACCESS_OUTDOOR
     else:
-        name = rng.choice(HALLS).format(place=place, street=street, saint=rng.choice(SAINTS))
+        phrase = rng.choice(HALLS).format(place=place, street=street, saint=rng.choice(SAINTS))
         line, access = f"{rng.randint(1, 240)} {street}", ACCESS_INDOOR
-    name = name[0].upper() + name[1:]
-    return Venue(name, line, place, found["postcode"], ward, float(found["lat"]), float(found["lon"]), rng.choice(access))
+    name = phrase.removeprefix("the ")
+    return Venue(name, line, place, found["postcode"], ward, float(found["lat"]), float(found["lon"]),
+                 rng.choice(access), phrase)
 
 
 class VenueBook:
@@ -539,27 +563,41 @@ class VenueBook:
         self.town_halls.setdefault(WARDS[ward][0], []).append(venue)
         return venue
 
-    def for_activity(self, org: Organisation, setting: str) -> Venue | None:
+    def for_activity(self, org: Organisation, setting: str, repeat: bool = False) -> Venue | None:
+        """A repeat of the same kind of activity goes somewhere else, so it is not a duplicate row."""
         if setting in ("remote", "home"):
             return None
         if setting in ("park", "garden"):
-            return self._outdoor(org, setting)
+            return self._outdoor(org, setting, repeat)
+        if repeat:
+            return self.hall(self._nearby(org.ward))
         if self.rng.random() < 0.65:
             return org.home
         shared = self.town_halls.get(WARDS[org.ward][0], [])
         return self.rng.choice(shared) if shared and self.rng.random() < 0.5 else self.hall(self._nearby(org.ward))
 
-    def _outdoor(self, org: Organisation, setting: str) -> Venue:
+    def _outdoor(self, org: Organisation, setting: str, repeat: bool) -> Venue:
         known = self.outdoor.setdefault((org.name, setting), [])
-        if known and self.rng.random() < 0.5:
+        if known and not repeat and self.rng.random() < 0.5:
             return self.rng.choice(known)
-        known.append(make_venue(self.rng, self.pool, self._nearby(org.ward), setting))
+        ward = self._nearby(org.ward, need_park=setting == "park")
+        if repeat and setting == "park":  # a second walk goes to another park of the town, if it has one
+            used = {venue.phrase for venue in known}
+            fresh = [w for w in self._town_wards(org.ward, True) if {park for park, _ in WARDS[w][3]} - used]
+            ward = self.rng.choice(fresh) if fresh else ward
+        known.append(make_venue(self.rng, self.pool, ward, setting))
         return known[-1]
 
-    def _nearby(self, ward: str) -> str:
+    def _nearby(self, ward: str, need_park: bool = False) -> str:
         """The ward itself or another ward of the same town: groups travel a little, not across the borough."""
-        same_town = sorted(w for w, (town, _) in WARDS.items() if town == WARDS[ward][0])
-        return ward if self.rng.random() < 0.6 else self.rng.choice(same_town)
+        same_town = self._town_wards(ward, need_park)
+        stay = ward in same_town and self.rng.random() < 0.6
+        return ward if stay else self.rng.choice(same_town)
+
+    @staticmethod
+    def _town_wards(ward: str, need_park: bool) -> list[str]:
+        town = WARDS[ward][0]
+        return sorted(w for w, (t, *_, parks) in WARDS.items() if t == town and (parks or not need_park))
 
 
 class Numbers:
@@ -593,21 +631,41 @@ def new_organisation(rng: random.Random, name: str, ward: str, kind: tuple, part
                         charity_number(rng), parts["venues"].hall(ward))
 
 
+def name_key(name: str) -> str:
+    return "real|" + "".join(ascii_words(name.replace("&", "and")))
+
+
+def read_real_names(path: Path = REGISTER_FILE) -> set[str]:
+    """Charities registered as working in Trafford: an invented name that matches one is not invented."""
+    with path.open(encoding="utf-8-sig") as handle:
+        return {name_key(row["charity_name"]) for row in csv.DictReader(handle)}
+
+
+def town_mark(ward: str, kind: tuple) -> str:
+    """Kinds that run the same activities ("Men in Sheds", "Men's Shed") count as one kind per town."""
+    return f"{WARDS[ward][0]}|{'/'.join(kind[1])}"
+
+
 def invent_name(rng: random.Random, ward: str, taken: set[str]) -> tuple[str, tuple]:
-    """A plausible group name for the ward, never the same kind twice in one place."""
+    """A plausible group name for the ward: never the same kind twice in one town, nor more than four in all,
+    nor the name of a real Trafford charity."""
     while True:
         kind = rng.choices(ORG_KINDS, [weight for *_, weight in ORG_KINDS])[0]
         place = rng.choice(WARDS[ward][1])
         name = kind[0].format(place=place, saint=rng.choice(SAINTS))
-        if name not in taken and f"{place}|{id(kind[1])}" not in taken:
-            taken.update({name, f"{place}|{id(kind[1])}"})
+        marks = {name, town_mark(ward, kind), name_key(name)}
+        if not marks & taken and sum(1 for mark in taken if mark.startswith(kind[0] + "#")) < 4:
+            taken.update(marks | {f"{kind[0]}#{name}"})
             return name, kind
 
 
 def make_organisations(rng: random.Random, parts: dict) -> list[Organisation]:
     """80 groups; home wards cycle through all 21 so every ward has some."""
-    kinds = {pattern: kind for kind in ORG_KINDS for pattern in [kind[0]]}
-    taken = {name for name, *_ in FIXED_ORGS} | {f"{WARDS[w][1][0]}|{id(kinds[p][1])}" for _, w, p in FIXED_ORGS}
+    kinds = {kind[0]: kind for kind in ORG_KINDS}
+    taken = read_real_names()
+    if any(name_key(name) in taken for name, *_ in FIXED_ORGS + FEED_ORGS):
+        raise SystemExit("a pinned organisation name is a real Trafford charity: choose another")
+    taken |= {mark for name, w, p in FIXED_ORGS for mark in (name, town_mark(w, kinds[p]), f"{p}#{name}")}
     orgs = [new_organisation(rng, name, ward, kinds[pattern], parts) for name, ward, pattern in FIXED_ORGS]
     wards = sorted(WARDS)
     rng.shuffle(wards)
@@ -619,10 +677,12 @@ def make_organisations(rng: random.Random, parts: dict) -> list[Organisation]:
 
 
 def plan_counts(rng: random.Random, orgs: int, total: int) -> list[int]:
-    """1-8 activities per group, nudged until they add up to the row count."""
-    counts = [rng.choices(range(1, 9), [8, 14, 18, 18, 14, 12, 8, 8])[0] for _ in range(orgs)]
+    """1-8 activities per group, nudged until they add up to the row count. The pinned groups run six each,
+    so the one misspelt row of Sale Moor Community Hub is the rarer spelling, as slips are."""
+    pinned = len(FIXED_ORGS)
+    counts = [6] * pinned + [rng.choices(range(1, 9), [8, 14, 18, 18, 14, 12, 8, 8])[0] for _ in range(orgs - pinned)]
     while sum(counts) != total:
-        index, step = rng.randrange(orgs), 1 if sum(counts) < total else -1
+        index, step = rng.randrange(pinned, orgs), 1 if sum(counts) < total else -1
         if 1 <= counts[index] + step <= 8:
             counts[index] += step
     return counts
@@ -637,17 +697,24 @@ def pick_templates(rng: random.Random, keys: Sequence[str], count: int) -> list[
 def describe(rng: random.Random, template: Template, place: str, park: str, remote: bool) -> str:
     """One to four plain sentences: the activity, then maybe how to join and a word of welcome."""
     sentences = [rng.choice(template.texts)]
+    if remote or template.intake is REFERRAL:  # "just turn up" is wrong for phone calls and referral-only help
+        return sentences[0].format(place=place, park=park)
     if rng.random() < 0.35:
         sentences.append(rng.choice(BOOKING))
-    if not remote and rng.random() < 0.3:
+    if rng.random() < 0.3:
         sentences.append(rng.choice(WELCOME))
+    while len(re.findall(r"[.!?](?:\s|$)", " ".join(sentences))) > 4:  # keep to four sentences at most
+        sentences.pop()
     return " ".join(sentences).format(place=place, park=park)
 
 
-def activity_name(rng: random.Random, template: Template, venue: Venue | None, org: Organisation, used: set[str]) -> str:
+def activity_name(rng: random.Random, template: Template, venue: Venue | None, org: Organisation,
+                  used: set[str]) -> str:
+    """The group's name for it; a second session of the same kind gets its place added, as officers do."""
     place = venue.place if venue else org.place
     name = rng.choice(template.names).format(place=place, park=venue.name if venue else place)
-    for candidate in (name, f"{name} ({place})", f"{name} at {venue.name if venue else 'home'}", f"{name} (group {len(used)})"):
+    where = venue.name if venue else "home"
+    for candidate in (name, f"{name} ({place})", f"{name} at {where}", f"{name} (group {len(used)})"):
         if candidate not in used:
             used.add(candidate)
             return candidate
@@ -658,7 +725,9 @@ def contact_cells(rng: random.Random, org: Organisation, numbers: Numbers) -> di
     """Who to ask, as sheets record it: usually the group's own details, sometimes a mobile, sometimes nothing."""
     roll = rng.random()
     phone = org.phone if roll < 0.85 else numbers.mobile() if roll < 0.93 else ""
-    contact = org.contact if rng.random() < 0.7 else rng.choice(["The coordinator", "Reception", "", rng.choice(PEOPLE)])
+    contact = org.contact
+    if rng.random() >= 0.7:
+        contact = rng.choice(["The coordinator", "Reception", "", rng.choice(PEOPLE)])
     return {"Contact": contact, "Telephone": phone, "E-mail": org.email if rng.random() < 0.8 else "",
             "Web address": org_web_cell(org)}
 
@@ -684,13 +753,15 @@ def activity_row(rng: random.Random, org: Organisation, key: str, parts: dict, u
     template = TEMPLATES[key]
     fmt = rng.choice(template.formats)
     setting = "remote" if fmt in ("Online", "Telephone") else template.setting
-    venue = parts["venues"].for_activity(org, setting)
+    venue = parts["venues"].for_activity(org, setting, repeat=key in used["keys"])
+    used["keys"].add(key)
     when_choices = [w for w in template.whens if w not in used["whens"]] or list(template.whens)
-    when = rng.choice(when_choices)
+    when = template.whens[0] if key not in parts["seen"] else rng.choice(when_choices)
+    parts["seen"].add(key)
     used["whens"].add(when)
+    place, park = (venue.place, venue.phrase) if venue else (org.place, "the park")
     row = {"Activity": activity_name(rng, template, venue, org, used["names"]), "Organisation Name": org.name,
-           "Description": describe(rng, template, venue.place if venue else org.place, venue.name if venue else "the park",
-                                   venue is None),
+           "Description": describe(rng, template, place, park, venue is None),
            "Category": rng.choice(template.categories), "Who is it for": rng.choice(template.audiences), "Format": fmt,
            "When": when, "Cost": "" if rng.random() < 0.08 else rng.choice(template.costs),
            "Taking new people": rng.choice(template.intake), "Charity number": org.charity, "_key": key}
@@ -724,7 +795,8 @@ def date_cell(rng: random.Random, day: dt.date | None) -> str:
 def assign_checks(rng: random.Random, rows: list[dict]) -> None:
     for row, band in zip(rows, band_plan(rng, len(rows))):
         day = checked_day(rng, band)
-        row.update({"_band": band, "Date checked": date_cell(rng, day), "Checked by": rng.choice(CHECKERS) if day else ""})
+        text = date_cell(rng, day)
+        row.update({"_band": band, "Date checked": text, "Checked by": rng.choice(CHECKERS) if day else ""})
 
 
 def assign_status(rng: random.Random, rows: list[dict]) -> None:
@@ -765,16 +837,16 @@ def add_messy_habits(rows: list[dict]) -> list[str]:
 
 def _misspell_organisation(rows: list[dict]) -> list[str]:
     """One row names its group with a typo, so linking by name has something to miss."""
-    own = [r for r in rows if r["Organisation Name"] == "Sale Moor Community Partnership"]
-    own[-1]["Organisation Name"] = "Sale Moor Comunity Partnership"
-    return [f"{own[-1]['Source ID']}: Organisation Name 'Sale Moor Comunity Partnership' (typo)"]
+    slip = [r for r in rows if r["Organisation Name"] == FIXED_ORGS[0][0]][3]
+    slip["Organisation Name"] = FIXED_ORGS[0][0].replace("Community", "Comunity")
+    return [f"{slip['Source ID']}: Organisation Name {slip['Organisation Name']!r} (typo)"]
 
 
 def make_spreadsheet(rng: random.Random, parts: dict) -> tuple[list[dict], list[Organisation], list[str]]:
     orgs = make_organisations(rng, parts)
     rows = []
     for org, count in zip(orgs, plan_counts(rng, len(orgs), ROW_COUNT)):
-        used = {"names": set(), "whens": set()}
+        used = {"names": set(), "whens": set(), "keys": set()}
         rows += [activity_row(rng, org, key, parts, used) for key in pick_templates(rng, org.templates, count)]
     for number, row in enumerate(rows, start=1):
         row["Source ID"] = f"TRF-{number:04d}"
@@ -812,7 +884,7 @@ WEEKDAYS = "MO,TU,WE,TH,FR"
 FEED_TEMPLATES = {
     "walk_talk": F("Walk and Talk – {park}", "<p>Our volunteer walk leaders take a gentle 45-minute loop around {park}, then we stop for a brew.&nbsp;Walks go ahead in all weathers.</p><p>Good for anyone who wants to be more active at their own pace.</p>",
                    ["Walking", "Physical activity"], [("WEEKLY", "TU", "10:00", "11:00", 1, ""), ("WEEKLY", "SA", "09:30", "10:30", 1, "")], setting="park"),
-    "canal_walk": F("Towpath walk", "<p>A longer, steady walk of about four miles along the Bridgewater Canal. Please bring water and wear sturdy shoes.</p>",
+    "canal_walk": F("Towpath walk", "<p>A longer, steady walk of about four miles from {park} along river and canal paths. Please bring water and wear sturdy shoes.</p>",
                     ["Walking"], [("WEEKLY", "TH", "10:00", "12:30", 1, ""), ("MONTHLY", "2SU", "10:00", "13:00", 1, "")], setting="park"),
     "mindful_walk": F("Mindful walking", "<p>Slow down and notice what's around you on a quiet walk, with short pauses for breathing exercises.</p>",
                       ["Walking", "Mental wellbeing"], [("WEEKLY", "WE", "13:30", "14:30", 1, "")], setting="park"),
@@ -855,9 +927,9 @@ FEED_TEMPLATES = {
     "dementia_cinema": F("Dementia-friendly film afternoon", "<p>A classic film with the lights left low, an interval for tea, and nobody minding if you chat or walk about.</p>",
                          ["Dementia", "Carers"], [("MONTHLY", "3TU", "14:00", "16:30", 1, "")], (3, "per person, carers free")),
     "music_memory": F("Music for memory", "<p>Songs, percussion and reminiscence for people with dementia and their families.&nbsp;Song sheets in large print.</p>",
-                      ["Dementia", "Singing"], [("WEEKLY", "MO", "14:00", "15:30", 1, "")]),
+                      ["Dementia", "Singing"], [("WEEKLY", "MO", "14:00", "15:30", 1, ""), ("WEEKLY", "TH", "10:30", "12:00", 1, "")]),
     "open_workshop": F("Open workshop", "<p>Woodwork, metalwork and repairs in a well-equipped workshop.</p><p>Come to make something, fix something or just have a cuppa with the regulars.</p>",
-                       ["Men's sheds", "Practical help"], [("WEEKLY", "TU,TH", "10:00", "15:00", 1, "")], (2, "per visit")),
+                       ["Men's sheds", "Practical help"], [("WEEKLY", "TU,TH", "10:00", "15:00", 1, ""), ("WEEKLY", "SA", "10:00", "13:00", 1, "")], (2, "per visit")),
     "upcycling": F("Upcycling club", "<p>Give old furniture and clothes a new life. Tools, paint and fabric provided.</p>",
                    ["Arts and crafts", "Men's sheds"], [("WEEKLY", "WE", "18:00", "20:00", 1, "")], (3, "per session")),
     "bike_repair": F("Bike repair café", "<p>Learn to fix punctures, brakes and gears on your own bike with help from our volunteer mechanics.</p>",
@@ -872,8 +944,8 @@ FEED_TEMPLATES = {
                       ["Digital help", "Practical help"], [("WEEKLY", "FR", "10:00", "12:00", 1, "")]),
     "lgbt_youth": F("LGBTQ+ youth group", "<p>A safe, supportive space for LGBTQ+ young people and those who are questioning.&nbsp;Games, films, trips and people who get it.</p>",
                     ["Young people", "Peer support"], [("WEEKLY", "TU", "18:00", "20:00", 1, "")], ages=(13, 19)),
-    "youth_football": F("Friday night football", "<p>Free five-a-side with qualified coaches, then pizza. Just turn up in trainers.</p>",
-                        ["Young people", "Exercise"], [("WEEKLY", "FR", "18:30", "20:30", 1, "")], ages=(11, 18)),
+    "youth_football": F("Friday night football", "<p>Free five-a-side on the pitches at {park} with qualified coaches, then pizza. Just turn up in trainers.</p>",
+                        ["Young people", "Exercise"], [("WEEKLY", "FR", "18:30", "20:30", 1, "")], setting="park", ages=(11, 18)),
     "youth_music": F("Youth music studio", "<p>Learn to record, produce and perform – from rap and grime to singer-songwriter.</p>",
                      ["Young people", "Arts and crafts"], [("WEEKLY", "WE", "17:00", "19:30", 1, "term time only")], ages=(13, 19)),
     "bereavement_walk": F("Bereavement walk and talk", "<p>Walking side by side can make it easier to talk.&nbsp;A gentle walk for anyone who has lost someone, with a trained volunteer.</p>",
@@ -891,9 +963,9 @@ FEED_TEMPLATES = {
     "adapted_cycling": F("Adapted cycling", "<p>Trikes, hand cycles, tandems and wheelchair-carrying bikes for disabled people of all ages, on a traffic-free track.</p>",
                          ["Disability", "Exercise"], [("WEEKLY", "SA", "10:00", "12:00", 1, "")], (3, "per session, carers free"), setting="park"),
     "boccia": F("Boccia club", "<p>A friendly, competitive boccia club open to all abilities. Ramps available.</p>",
-                ["Disability", "Exercise"], [("WEEKLY", "TH", "13:00", "15:00", 1, "")], (2, "per session")),
-    "inclusive_swim": F("Inclusive swim", "<p>Quiet pool time with hoist access, warm water and lifeguards trained in disability awareness.</p>",
-                        ["Disability", "Exercise"], [("WEEKLY", "SU", "09:00", "10:00", 1, "")], (3.5, "per swim")),
+                ["Disability", "Exercise"], [("WEEKLY", "TH", "13:00", "15:00", 1, ""), ("WEEKLY", "TU", "18:30", "20:30", 1, "")], (2, "per session")),
+    "inclusive_dance": F("Inclusive dance", "<p>Dance for disabled and non-disabled people together.&nbsp;Wheelchair users and people with learning disabilities very welcome.</p>",
+                         ["Disability", "Exercise"], [("WEEKLY", "SU", "14:00", "15:30", 1, "")], (3.5, "per session")),
     "money_advice": F("Money and benefits advice", "<p>Free, impartial advice on benefits, debts and budgeting, from advisers who won't judge.</p>",
                       ["Practical help", "Money advice"], [("WEEKLY", "MO,WE", "10:00", "13:00", 1, "")]),
     "money_line": F("Money helpline", "<p>Worried about bills or debts? Call for advice over the phone.&nbsp;Interpreters available.</p>",
@@ -928,7 +1000,7 @@ FEED_ORGS = (
     ("Flixton Cancer Care Companions", "Flixton", "Practical and emotional support for people affected by cancer.",
      ["cancer_cafe", "cancer_buddies", "headwear", "seated_yoga"]),
     ("Bowdon and Altrincham Access Sport", "Bowdon", "Sport and physical activity for disabled people of all ages.",
-     ["adapted_cycling", "boccia", "inclusive_swim", "boccia"]),
+     ["adapted_cycling", "boccia", "inclusive_dance", "boccia"]),
     ("Lostock Money and Digital Help", "Lostock & Barton", "Free advice on money, energy and getting online.",
      ["money_advice", "energy_advice", "digital_help", "money_line"]),
 )
@@ -953,14 +1025,17 @@ def days_text(freq: str, byday: str, interval: int) -> str:
         return " and ".join(f"{ORDINALS[n]} {DAY_NAMES[d]}" for n, d in parts) + " of the month"
     if interval == 2:
         return f"Every other {DAY_NAMES[codes[0]]}"
-    if byday == WEEKDAYS:
-        return "Monday to Friday"
-    return " and ".join(DAY_NAMES[code] + "s" for code in codes)
+    positions = [list(DAY_NAMES).index(code) for code in codes]
+    if len(codes) >= 3 and positions == list(range(positions[0], positions[-1] + 1)):
+        return f"{DAY_NAMES[codes[0]]} to {DAY_NAMES[codes[-1]]}"
+    plural = [DAY_NAMES[code] + "s" for code in codes]
+    return plural[0] if len(plural) == 1 else ", ".join(plural[:-1]) + " and " + plural[-1]
 
 
-def feed_schedule(rng: random.Random, service_id: str, template: FeedTemplate) -> dict:
-    """An RFC 5545-style schedule plus the sentence a feed shows beside it."""
-    freq, byday, opens, closes, interval, note = rng.choice(template.times)
+def feed_schedule(rng: random.Random, service_id: str, template: FeedTemplate, repeat: bool) -> dict:
+    """An RFC 5545-style schedule plus the sentence a feed shows beside it (a repeat takes the other time)."""
+    times = template.times
+    freq, byday, opens, closes, interval, note = times[-1] if repeat else rng.choice(times[:-1] or times)
     text = f"{days_text(freq, byday, interval)}, {clock(opens)} to {clock(closes)}" + (f" ({note})" if note else "")
     schedule = {"id": uid(service_id, "schedule"), "freq": freq, "byday": byday, "opens_at": f"{opens}:00",
                 "closes_at": f"{closes}:00", "description": text}
@@ -1011,7 +1086,7 @@ def feed_where(service_id: str, template: FeedTemplate, venue: Venue | None) -> 
 
 def feed_text(rng: random.Random, template: FeedTemplate, venue: Venue | None, phone: str, url: str) -> str:
     """HTML as live feeds carry it: paragraphs, &nbsp;, sometimes an inline phone number or link, sometimes plain."""
-    body = template.html.format(park=venue.name if venue else "the park")
+    body = template.html.format(park=venue.phrase if venue else "the park")
     roll = rng.random()
     if roll < 0.2:
         return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
@@ -1024,27 +1099,31 @@ def feed_organisation(org: Organisation, about: str) -> dict:
     record = {"id": org.id, "name": org.name, "description": about, "email": org.email,
               "website": f"https://www.{org.slug}.example.org"}
     if org.charity:
-        record["organization_identifiers"] = [{"id": uid(org.id, "charity"), "organization_id": org.id,
-                                               "identifier_scheme": "GB-CHC", "identifier_type": "Registered charity number",
-                                               "identifier": org.charity}]
+        identifier = {"id": uid(org.id, "charity"), "organization_id": org.id, "identifier_scheme": "GB-CHC",
+                      "identifier_type": "Registered charity number", "identifier": org.charity}
+        record["organization_identifiers"] = [identifier]
     return record
 
 
 def feed_service(rng: random.Random, org: Organisation, about: str, key: str, parts: dict) -> dict:
     """One ORUK 3.0 service, nested organisation and all, as a provider's API returns it."""
-    template = FEED_TEMPLATES[key]
-    venue = None if template.setting in ("phone", "online") else parts["venues"].for_activity(org, template.setting)
+    template, repeat = FEED_TEMPLATES[key], key in parts["feed_keys"]
+    parts["feed_keys"].add(key)
+    remote = template.setting in ("phone", "online")
+    venue = None if remote else parts["venues"].for_activity(org, template.setting, repeat)
     name = template.name.format(park=venue.name if venue else "")
     if venue and name in parts["feed_names"]:
-        name = f"{name} ({venue.place})" if f"{name} ({venue.place})" not in parts["feed_names"] else f"{name} at {venue.name}"
+        name = next(n for n in (f"{name} ({venue.place})", f"{name} at {venue.name}") if n not in parts["feed_names"])
     parts["feed_names"].add(name)
     service_id = uid("service", org.name, name)
     url = f"https://www.{org.slug}.example.org/activities/{'-'.join(ascii_words(name))}"
     phone = org.phone if rng.random() < 0.7 else parts["numbers"].landline()
     service = {"id": service_id, "organization_id": org.id, "name": name, "url": url, "email": org.email,
                "description": feed_text(rng, template, venue, phone, url), "status": "active",
-               "organization": feed_organisation(org, about), "schedules": [feed_schedule(rng, service_id, template)],
-               "cost_options": feed_cost(service_id, template.cost), "attributes": feed_terms(service_id, template.terms),
+               "organization": feed_organisation(org, about),
+               "schedules": [feed_schedule(rng, service_id, template, repeat)],
+               "cost_options": feed_cost(service_id, template.cost),
+               "attributes": feed_terms(service_id, template.terms),
                "phones": [{"id": uid(service_id, "phone"), "number": phone}]}
     if rng.random() < 0.7:
         service["contacts"] = [{"id": uid(service_id, "contact"), "service_id": service_id, "name": org.contact,
@@ -1061,7 +1140,8 @@ def assign_assurance(rng: random.Random, services: list[dict]) -> None:
         day = checked_day(rng, band)
         if day:
             service["assured_date"] = day.isoformat()
-        changed = min(ANCHOR, (day or ANCHOR - dt.timedelta(days=rng.randint(30, 900))) + dt.timedelta(days=rng.randint(0, 20)))
+        edited = day or ANCHOR - dt.timedelta(days=rng.randint(30, 900))
+        changed = min(ANCHOR, edited + dt.timedelta(days=rng.randint(0, 20)))
         service["last_modified"] = f"{changed.isoformat()}T{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00Z"
         service["_band"] = band
     old = [s for s in services if s["_band"] in (2, 3)]
@@ -1079,7 +1159,7 @@ def make_feed(rng: random.Random, parts: dict, taken: set[str]) -> dict:
         if name in taken:
             raise SystemExit(f"feed organisation {name!r} is also in the spreadsheet")
         org = new_organisation(rng, name, ward, (name, keys), parts)
-        parts["feed_names"] = set()
+        parts["feed_names"], parts["feed_keys"] = set(), set()
         services += [feed_service(rng, org, about, key, parts) for key in keys]
     assign_assurance(rng, services)
     order = list(json.loads((SCHEMA_DIR / "service.json").read_text(encoding="utf-8"))["properties"]) + ["phones"]
@@ -1087,6 +1167,14 @@ def make_feed(rng: random.Random, parts: dict, taken: set[str]) -> dict:
                 for s in services]
     return {"total_items": len(contents), "total_pages": 1, "page_number": 1, "size": len(contents),
             "first_page": True, "last_page": True, "empty": False, "contents": contents}
+
+
+def is_uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(urlsplit(value).scheme and urlsplit(value).netloc)
+
+
+def is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(dt.datetime.fromisoformat(value))
 
 
 def schema_validator(name: str):
@@ -1098,8 +1186,8 @@ def schema_validator(name: str):
     resources = [(SCHEMA_PREFIX + path.name, DRAFT202012.create_resource(json.loads(path.read_text(encoding="utf-8"))))
                  for path in sorted(SCHEMA_DIR.glob("*.json"))]
     checker = FormatChecker()  # jsonschema checks uuid and email itself; uri and date-time need extra packages
-    checker.checks("uri")(lambda value: not isinstance(value, str) or bool(urlsplit(value).scheme and urlsplit(value).netloc))
-    checker.checks("date-time", raises=ValueError)(lambda value: not isinstance(value, str) or bool(dt.datetime.fromisoformat(value)))
+    checker.checks("uri")(is_uri)
+    checker.checks("date-time", raises=ValueError)(is_date_time)
     schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema, registry=Registry().with_resources(resources), format_checker=checker)
 
@@ -1119,25 +1207,26 @@ def validate_feed(page: dict) -> None:
         raise SystemExit("ORUK validation failed:\n" + "\n".join(problems[:20]))
 
 
-def summarise(rows: list[dict], page: dict, notes: list[str]) -> Iterator[str]:
+def summarise(rows: list[dict], orgs: list[Organisation], page: dict, notes: list[str]) -> Iterator[str]:
     wards = {row["_ward"] for row in rows if row["Post Code"]}
     bands = [sum(1 for row in rows if row["_band"] == band) for band in range(len(AGE_BANDS))]
-    yield f"{CSV_PATH.name}: {len(rows)} rows, {len({r['Charity number'] + r['Telephone'] for r in rows})} contact sets, {len(wards)} wards"
+    yield f"{CSV_PATH.name}: {len(rows)} rows from {len(orgs)} organisations, postcodes in {len(wards)} wards"
     yield "  date checked: " + ", ".join(f"{label} {count}" for (label, *_), count in zip(AGE_BANDS, bands))
-    yield f"{FEED_PATH.name}: {len(page['contents'])} services from {len({s['organization']['id'] for s in page['contents']})} organisations, valid ORUK 3.0"
+    feed_orgs = {service["organization"]["id"] for service in page["contents"]}
+    yield f"{FEED_PATH.name}: {len(page['contents'])} services from {len(feed_orgs)} organisations, valid ORUK 3.0"
     yield from (f"  messy on purpose: {note}" for note in notes)
 
 
 def main() -> None:
     rng = random.Random(SEED)
     pool = PostcodePool(rng)
-    parts = {"venues": VenueBook(rng, pool), "numbers": Numbers(rng), "slugs": set()}
+    parts = {"venues": VenueBook(rng, pool), "numbers": Numbers(rng), "slugs": set(), "seen": set()}
     rows, orgs, notes = make_spreadsheet(rng, parts)
-    write_spreadsheet(rows, CSV_PATH)
     page = make_feed(rng, parts, {org.name for org in orgs})
-    validate_feed(page)
+    validate_feed(page)  # before writing anything, so a failure leaves the old pair in place
+    write_spreadsheet(rows, CSV_PATH)
     FEED_PATH.write_text(json.dumps(page, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print("\n".join(summarise(rows, page, notes)))
+    print("\n".join(summarise(rows, orgs, page, notes)))
 
 
 if __name__ == "__main__":
