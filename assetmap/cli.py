@@ -47,6 +47,9 @@ def open_database(settings: Settings, create: bool = False):
         engine = db.make_engine(settings.database_url)
         if create:
             db.create_schema(engine)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.dispose)  # tests run commands in-process: leave no connection open
     return engine, db.make_sessionmaker(engine)
 
 

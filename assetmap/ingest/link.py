@@ -9,6 +9,7 @@ activity is flagged so a person can merge them, rather than the guess being made
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import difflib
 import functools
@@ -139,10 +140,18 @@ def link_organisations(activities: Sequence[ActivityDraft], row_orgs: Sequence[O
 
 
 def _flag_misspellings(named: list[tuple[ActivityDraft, str, str]], index: OrganisationIndex, source: str) -> None:
+    """Flag rows naming an organisation that is probably a misspelling of another.
+
+    When both spellings come from this source's sheet, the one fewer rows use is taken as the slip
+    ("Comunity" on one row, "Community" on three); when as many rows use each, both are flagged.
+    """
+    uses = collections.Counter(normalise_name(name) for _, name, _ in named)
     for draft, name, org_id in named:
         if org_id != name_id(source, name):
             continue  # resolved to an organisation held or listed by id: not a guess
         close = index.close_match(name)
+        if close and index.resolve(close) == name_id(source, close) and uses[normalise_name(close)] < uses[normalise_name(name)]:
+            continue  # the other spelling is the rarer one: that is where the slip is
         if close:
             draft.problems.append(Problem("organisation", "unresolved_organisation", name,
                                           f'matches no organisation held; did you mean "{close}"? (kept as a separate organisation)'))

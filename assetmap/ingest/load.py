@@ -178,10 +178,25 @@ def _verification_columns(draft: ActivityDraft) -> dict:
     return {"last_verified": draft.last_verified, "verified_by": draft.verified_by, "verified_how": draft.verified_how}
 
 
+def _limits(table: sa.Table) -> dict[str, int]:
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, sa.String) and c.type.length}
+
+
+def fit(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """Text cut to its column's length: PostgreSQL refuses a longer value, and one long cell must not sink a run."""
+    limits = _limits(table)
+    for row in rows:
+        for name, length in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > length:
+                row[name] = value[:length]
+    return rows
+
+
 def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     """One executemany for rows with the same keys (the ORM would split rows whose None-ness differs)."""
     if rows:
-        session.connection().execute(table.insert(), rows)
+        session.connection().execute(table.insert(), fit(table, rows))
 
 
 def stamp_ingested(session: Session, table: sa.Table, ids: Sequence[str], now: dt.datetime) -> None:
@@ -199,7 +214,7 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
     for keys, group in by_keys.items():
         columns = [k for k in keys if k != "id"]
         statement = table.update().where(table.c.id == sa.bindparam("row_id")).values({c: sa.bindparam(c) for c in columns})
-        session.connection().execute(statement, [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in group])
+        session.connection().execute(statement, [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in fit(table, group)])
 
 
 def upsert_activities(session: Session, plan: Plan, now: dt.datetime, run_id: int | None) -> None:

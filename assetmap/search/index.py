@@ -62,6 +62,9 @@ def _writer(ix, total: int):
     return ix.writer(limitmb=256, timeout=LOCK_TIMEOUT_S)
 
 
+REBUILD_AT = 5_000  # changed records from which update_index rebuilds, when they are a quarter of all or more
+
+
 def build_index(settings: Settings, session: Session, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database; returns how many activities it holds.
 
@@ -97,6 +100,9 @@ def update_index(settings: Settings, session: Session, activity_ids: Iterable[st
     """
     ids = sorted({str(i) for i in activity_ids})
     if not ids or is_postgres(session) or not whoosh_backend.index_exists(settings.index_dir):
+        return
+    if len(ids) >= REBUILD_AT and len(ids) * 4 >= count_activities(session):
+        build_index(settings, session)  # a bulk load: the parallel full build is about twice as fast
         return
     found = {}
     for start in range(0, len(ids), BATCH):

@@ -44,3 +44,10 @@ def test_a_new_name_unlike_any_known_is_created_without_a_flag_and_reused_by_lat
     first, second = draft("Partington Men's Shed"), draft("PARTINGTON MENS SHED", Activity="Woodwork")
     created = link_organisations([first, second], [], KNOWN, "sheet")
     assert len(created) == 1 and first.organisation_id == second.organisation_id and first.flags == []
+
+
+def test_of_two_spellings_in_one_sheet_the_rarer_is_flagged():
+    rows = [draft("Sale Moor Community Partnership", Activity=f"Group {i}") for i in range(3)]
+    rows.append(draft("Sale Moor Comunity Partnership", Activity="Group 9"))
+    link_organisations(rows, [], [], "sheet")
+    assert [r.flags for r in rows] == [[], [], [], ["unresolved_organisation"]]

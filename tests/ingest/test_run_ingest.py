@@ -262,3 +262,26 @@ def test_ingest_file_brings_an_existing_search_index_up_to_date(fresh_db, postco
         assert search.check_index(settings, session) == []
         hits = search.search_activities(session, settings, search.SearchParams(text="walking")).hits
     assert [h.activity.schedule_text for h in hits] == ["Fridays 10-12"]
+
+
+def test_the_same_runs_behave_alike_on_spatialite_and_postgis(any_session, settings, postcodes, area_index, tmp_path):
+    run = lambda text, **kw: run_ingest(write(tmp_path, text), any_session, settings, postcodes=postcodes,  # noqa: E731
+                                        area_index=area_index, **kw)
+    first = run(sheet(GOOD_ROW, OTHER_ROW, THIRD_ROW | {"E-mail": "nope"}))
+    again = run(sheet(GOOD_ROW, OTHER_ROW, THIRD_ROW | {"E-mail": "nope"}))
+    shrunk = run(sheet(GOOD_ROW | {"When": "Fridays"}, THIRD_ROW | {"E-mail": "nope"}))
+    assert counts(first, read=3, accepted=2, flagged=1) and counts(again, read=3, unchanged=3)
+    assert counts(shrunk, read=2, updated=1, unchanged=1, closed=1)
+    stored = dict(any_session.execute(sa.select(Activity.name, Activity.status)).all())
+    assert stored == {"Sale Walking Group": "active", "Knit and Natter": "closed", "Chair Yoga": "active"}
+    walking = any_session.scalars(sa.select(Activity).where(Activity.name == "Sale Walking Group")).one()
+    assert walking.ward_code == "E05000833" and walking.schedule_text == "Fridays"
+
+
+def test_over_long_cells_are_cut_to_fit_their_columns(any_session, settings, postcodes, area_index, tmp_path):
+    row = GOOD_ROW | {"Telephone": "0161 000 0000 " * 20, "Charity number": "1234567 " * 10, "Venue": "Hall " * 100}
+    report = run_ingest(write(tmp_path, sheet(row, headers=[*GOOD_ROW, "Charity number"])), any_session, settings,
+                        postcodes=postcodes, area_index=area_index)
+    assert counts(report, read=1, accepted=1)
+    stored = any_session.scalars(sa.select(Activity)).one()
+    assert len(stored.phone) == 100 and len(stored.venue) == 300 and len(stored.organisation.charity_number) == 20
