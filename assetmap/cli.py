@@ -206,8 +206,11 @@ def demo(serve, port):
     settings = _settings()
     with _clear_errors(), working("Building the demo directory…"):
         prepare_demo(settings, echo=lambda line: click.echo(line, err=True))
-    if serve:
-        click.get_current_context().invoke(main.get_command(click.get_current_context(), "serve"), port=port)
+    serve_command = main.get_command(click.get_current_context(), "serve")
+    if serve and serve_command is None:
+        click.echo("The directory is ready; this build has no web front end to serve it yet.", err=True)
+    elif serve:
+        click.get_current_context().invoke(serve_command, port=port)
 
 
 # Commands added by other modules go below this line, one function each.
