@@ -296,5 +296,18 @@ def _ingest_progress():
         yield lambda stage, done, total: progress.update(task, description=labels.get(stage, stage), completed=done, total=total)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host, port):
+    """Run the website (search page, activity pages, print sheets and the JSON API)."""
+    from assetmap.web import create_app
+
+    with _clear_errors():
+        app = create_app(_settings())
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    app.run(host=host, port=port, debug=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

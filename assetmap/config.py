@@ -58,7 +58,7 @@ class Settings:
     )
     tile_url: str = dataclasses.field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        metadata={"env": "ASSETMAP_TILE_URL", "help": "Map tile server URL template; empty for no background tiles"},
+        metadata={"env": "ASSETMAP_TILE_URL", "help": "Map tile server URL template; empty for no background tiles", "allow_empty": True},
     )
     tile_attribution: str = dataclasses.field(
         default="© OpenStreetMap contributors",
@@ -83,7 +83,7 @@ def load_settings(environ: Mapping[str, str], **overrides) -> Settings:
     values = {}
     for field in dataclasses.fields(Settings):
         value = environ.get(field.metadata.get("env", ""))
-        if value:
+        if value or (value == "" and field.metadata.get("allow_empty")):
             values[field.name] = int(value) if field.type == "int" else value
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,62 @@
+"""The JSON API the pages use too: ``/api/activities``, its ``.geojson`` twin, one activity."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from assetmap import geo
+from assetmap.models import Activity
+from assetmap.search import search_activities
+
+from . import get_session, get_settings
+from .errors import NotFound
+from .params import bounding_box, search_params
+from .present import to_item
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+def run_search(args):
+    """The one query both the list and the map use, with the same arguments."""
+    params = search_params(args)
+    return params, search_activities(get_session(), get_settings(), params)
+
+
+def _near_json(near):
+    return None if near is None else {"lat": near.lat, "lon": near.lon, "label": near.label, "precision": near.precision, "areas": near.codes}
+
+
+@blueprint.get("/activities")
+def activities():
+    params, results = run_search(request.args)
+    settings, has_near = get_settings(), bool(params.near) or results.near is not None
+    items = [to_item(hit.activity, settings, hit.distance_km, has_near) for hit in results.hits]
+    return jsonify({"items": items, "total": results.total, "facets": results.facets, "page": params.page,
+                    "per_page": params.per_page, "near": _near_json(results.near), "suggestion": results.suggestion})
+
+
+@blueprint.get("/activities.geojson")
+def activities_geojson():
+    box = bounding_box(request.args)
+    _, results = run_search(request.args)
+    settings = get_settings()
+    features = [geo.to_feature(hit.activity.lon, hit.activity.lat, to_item(hit.activity, settings, hit.distance_km))
+                for hit in results.hits if hit.activity.lat is not None and _in_box(hit.activity, box)]
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    return response
+
+
+def _in_box(activity: Activity, box) -> bool:
+    if box is None:
+        return True
+    west, south, east, north = box
+    return west <= activity.lon <= east and south <= activity.lat <= north
+
+
+@blueprint.get("/activities/<activity_id>")
+def activity(activity_id: str):
+    found = get_session().get(Activity, activity_id)
+    if found is None:
+        raise NotFound(f"no activity with id {activity_id!r}")
+    return jsonify(to_item(found, get_settings()))

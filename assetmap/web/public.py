@@ -1,0 +1,58 @@
+"""The pages: search (list + map), one activity, the signposting sheet, about. All work without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from assetmap import taxonomy
+from assetmap.models import Activity
+
+from . import get_session, get_settings
+from .api import run_search
+from .errors import NotFound
+from .present import category_labels, freshness, freshness_line, how_to_join, safe_url, sms_text
+
+blueprint = Blueprint("public", __name__)
+MAX_SHORTLIST = 20
+FILTERS = {
+    "day": [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday")],
+    "time": [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening")],
+    "delivery": [("in_person", "In person"), ("online", "Online"), ("telephone", "By telephone")],
+}
+
+
+def _view(activity: Activity) -> dict:
+    """What a template needs beyond the record itself: plain-English lines, safe links."""
+    state = freshness(activity, get_settings())
+    return {"a": activity, "freshness": state, "freshness_line": freshness_line(activity, state), "join": how_to_join(activity),
+            "categories": category_labels(activity), "website": safe_url(activity.website)}
+
+
+@blueprint.get("/")
+def search_page():
+    params, results = run_search(request.args)
+    hits = [dict(_view(hit.activity), distance=hit.distance_km) for hit in results.hits]
+    pages = max(1, -(-results.total // params.per_page))
+    return render_template("search.html", params=params, results=results, hits=hits, pages=pages, filters=FILTERS,
+                           categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), args=request.args,
+                           query_string=request.query_string.decode())
+
+
+@blueprint.get("/activities/<activity_id>")
+def activity_page(activity_id: str):
+    found = get_session().get(Activity, activity_id)
+    if found is None:
+        raise NotFound("We could not find that activity. It may have been removed.")
+    return render_template("activity.html", **_view(found))
+
+
+@blueprint.get("/shortlist")
+def shortlist():
+    ids = [i for i in request.args.getlist("ids") + request.args.get("id_list", "").split(",") if i][:MAX_SHORTLIST]
+    found = [a for a in (get_session().get(Activity, i) for i in dict.fromkeys(ids)) if a is not None]
+    return render_template("shortlist.html", items=[_view(a) for a in found], sms=sms_text(found), share_query="&".join(f"ids={a.id}" for a in found))
+
+
+@blueprint.get("/about")
+def about():
+    return render_template("about.html")
