@@ -10,7 +10,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 def _marker_total(page) -> int:
     """Single markers plus the counts written on cluster icons."""
-    page.wait_for_function("document.getElementById('map').dataset.markers !== undefined")
+    page.wait_for_selector("#map[data-markers]", state="attached")
     clusters = page.locator(".marker-cluster").all_inner_texts()
     singles = page.locator(".leaflet-marker-icon:not(.marker-cluster)").count()
     return singles + sum(int(text) for text in clusters)
