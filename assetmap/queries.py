@@ -37,18 +37,26 @@ def area_names(session: Session) -> dict[str, str]:
 
 def activities_in_bbox(session: Session, west: float, south: float, east: float, north: float, statuses=("active",)):
     """Activities whose point lies in a lon/lat box, through the spatial index on both backends."""
-    query = sa.select(Activity).where(_in_box(session, west, south, east, north))
+    query = sa.select(Activity).where(_in_box(session, Activity, west, south, east, north))
     if statuses:
         query = query.where(Activity.status.in_(list(statuses)))
     return list(session.scalars(query))
 
 
-def _in_box(session: Session, west: float, south: float, east: float, north: float):
+def areas_in_bbox(session: Session, kind: str, west: float, south: float, east: float, north: float, limit: int = 500) -> list[Area]:
+    """Current areas of one kind whose outline reaches into a lon/lat box (for map outlines)."""
+    query = sa.select(Area).where(Area.kind == kind, Area.is_current.is_(True), Area.geom.is_not(None),
+                                  _in_box(session, Area, west, south, east, north))
+    return list(session.scalars(query.limit(limit)))
+
+
+def _in_box(session: Session, model, west: float, south: float, east: float, north: float):
     """PostGIS uses its GiST index for ST_Intersects; SpatiaLite needs its R*Tree queried by hand."""
+    table = model.__tablename__
     if session.get_bind().dialect.name == "sqlite":
         rtree = sa.text(
-            "SELECT pkid FROM idx_activity_geom WHERE xmin <= :east AND xmax >= :west AND ymin <= :north AND ymax >= :south"
+            f"SELECT pkid FROM idx_{table}_geom WHERE xmin <= :east AND xmax >= :west AND ymin <= :north AND ymax >= :south"
         ).bindparams(west=west, south=south, east=east, north=north)
-        return sa.literal_column("activity.rowid").in_(rtree)
+        return sa.literal_column(f"{table}.rowid").in_(rtree)
     box = sa.func.ST_MakeEnvelope(west, south, east, north, 4326)
-    return sa.func.ST_Intersects(Activity.geom, box)
+    return sa.func.ST_Intersects(model.geom, box)

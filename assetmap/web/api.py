@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from assetmap import geo
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+
+from assetmap import geo, queries
 from assetmap.models import Activity
 from assetmap.search import search_activities
 
 from . import get_session, get_settings
-from .errors import NotFound
+from .errors import BadRequest, NotFound
 from .params import bounding_box, search_params
 from .present import to_item
 
@@ -60,3 +63,23 @@ def activity(activity_id: str):
     if found is None:
         raise NotFound(f"no activity with id {activity_id!r}")
     return jsonify(to_item(found, get_settings()))
+
+
+OUTLINE_KINDS = {"ward": "Wards", "lad": "Council areas", "stp": "NHS areas (STP)", "icb": "NHS areas (ICB)"}
+
+
+@blueprint.get("/areas.geojson")
+def areas_geojson():
+    """Boundary outlines for the map's optional layer, simplified to what a screen can show."""
+    kind = request.args.get("kind", "ward")
+    if kind not in OUTLINE_KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(OUTLINE_KINDS)}")
+    box = bounding_box(request.args)
+    if box is None:
+        raise BadRequest("bbox is required: west,south,east,north")
+    features = [{"type": "Feature", "properties": {"code": area.code, "name": area.name, "kind": area.kind},
+                 "geometry": mapping(to_shape(area.geom).simplify(0.0002))}
+                for area in queries.areas_in_bbox(get_session(), kind, *box)]
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    return response

@@ -11,6 +11,7 @@ from . import get_session, get_settings
 from .api import run_search
 from .errors import NotFound
 from .present import category_labels, freshness, freshness_line, how_to_join, safe_url, sms_text
+from .sessions_calendar import describe_next
 
 blueprint = Blueprint("public", __name__)
 MAX_SHORTLIST = 20
@@ -43,7 +44,8 @@ def activity_page(activity_id: str):
     found = get_session().get(Activity, activity_id)
     if found is None:
         raise NotFound("We could not find that activity. It may have been removed.")
-    return render_template("activity.html", **_view(found))
+    next_line = describe_next((found.extra or {}).get("schedule"), get_settings().today())
+    return render_template("activity.html", next_session=next_line, **_view(found))
 
 
 @blueprint.get("/shortlist")

@@ -79,3 +79,12 @@ def test_activity_page_has_no_serious_accessibility_violations(page, live_server
     page.locator(".result h2 a").first.click()
     page.wait_for_selector("h1")
     assert _serious_violations(page) == [] and page.dialogs == []
+
+
+def test_ward_outlines_can_be_switched_on(page, live_server):
+    page.goto(f"{live_server}/?near=M33+7XW")
+    _marker_total(page)
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Ward boundaries").check()
+    page.wait_for_selector("path.leaflet-interactive")
+    assert page.locator("path.leaflet-interactive").count() >= 1

@@ -59,3 +59,14 @@ def test_bbox_keeps_only_points_inside(client):
 def test_javascript_url_is_never_given_as_a_website(client):
     items = client.get("/api/activities?per_page=100").get_json()["items"]
     assert all(i["website"] is None or i["website"].startswith("http") for i in items)
+
+
+def test_ward_outlines_for_a_box_carry_code_and_name(client):
+    data = client.get("/api/areas.geojson?kind=ward&bbox=-2.33,53.42,-2.32,53.43").get_json()
+    codes = {f["properties"]["code"] for f in data["features"]}
+    assert "E05000833" in codes and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in data["features"])
+
+
+def test_outlines_need_a_known_kind_and_a_box(client):
+    assert client.get("/api/areas.geojson?kind=parish&bbox=0,0,1,1").status_code == 400
+    assert client.get("/api/areas.geojson?kind=ward").status_code == 400

@@ -45,8 +45,42 @@
     });
   }
 
+  function label(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
+  function outlineLayer(map, kind) {
+    /* Boundaries for the visible part of the map only, fetched again when the map moves. */
+    var layer = L.geoJSON(null, {
+      style: { color: "#1d4f91", weight: 1, fill: false },
+      onEachFeature: function (feature, shape) { shape.bindTooltip(label(feature.properties.name), { sticky: true }); }
+    });
+    function refresh() {
+      if (!map.hasLayer(layer)) { return; }
+      var b = map.getBounds();
+      var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(4); }).join(",");
+      fetch("/api/areas.geojson?kind=" + kind + "&bbox=" + box)
+        .then(function (response) { return response.json(); })
+        .then(function (data) { layer.clearLayers(); layer.addData(data); });
+    }
+    layer.on("add", refresh);
+    map.on("moveend", refresh);
+    return layer;
+  }
+
+  function addOutlineControl(map) {
+    L.control.layers(null, {
+      "Ward boundaries": outlineLayer(map, "ward"),
+      "Council boundaries": outlineLayer(map, "lad"),
+      "NHS area boundaries (ICB)": outlineLayer(map, "icb")
+    }, { collapsed: true }).addTo(map);
+  }
+
   function drawResults(el) {
     var map = makeMap(el);
+    addOutlineControl(map);
     fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.json(); })
       .then(function (data) {
