@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from assetmap import taxonomy
 from assetmap.models import Activity
@@ -34,9 +34,16 @@ def search_page():
     params, results = run_search(request.args)
     hits = [dict(_view(hit.activity), distance=hit.distance_km) for hit in results.hits]
     pages = max(1, -(-results.total // params.per_page))
-    return render_template("search.html", params=params, results=results, hits=hits, pages=pages, filters=FILTERS,
+    return render_template("search.html", params=params, results=results, hits=hits, pages=pages, filters=FILTERS, page_url=_page_url,
                            categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), args=request.args,
                            query_string=request.query_string.decode())
+
+
+def _page_url(number: int) -> str:
+    """The same search on another page (every other argument kept)."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for("public.search_page", **args)
 
 
 @blueprint.get("/activities/<activity_id>")

@@ -56,3 +56,15 @@ def test_about_explains_every_acronym(client):
     html = client.get("/about").get_data(as_text=True)
     for acronym, words in [("VCSE", "voluntary"), ("LAD", "local authority district"), ("STP", "sustainability"), ("ICB", "integrated care board")]:
         assert acronym in html and words in html
+
+
+def test_every_filter_the_issue_names_is_on_the_search_form(client):
+    html = client.get("/").get_data(as_text=True)
+    for name in ("q", "near", "category", "audience", "day", "time", "delivery", "free", "accessibility"):
+        assert f'name="{name}"' in html
+
+
+def test_paging_keeps_every_other_argument(client):
+    html = client.get("/?per_page=2&day=thu&day=tue&status=all").get_data(as_text=True)
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "per_page=2" in next_link and "page=2" in next_link and next_link.count("day=") == 2
