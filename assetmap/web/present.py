@@ -7,6 +7,7 @@ Nothing here builds HTML: templates escape every value.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,12 +46,21 @@ def safe_url(url: str | None) -> str | None:
     return url if urlsplit(url.strip()).scheme.lower() in SAFE_SCHEMES else None
 
 
+CALL_FIRST = re.compile(r"\b(book(ing)?|booked|ring (first|before|us)|call (first|before|us)|by appointment|referral)\b", re.IGNORECASE)
+
+
 def how_to_join(activity: Activity) -> str:
+    """"Just turn up" only when nothing in the record says otherwise: a wasted trip costs more than a call."""
     if activity.capacity == "referral_needed":
         return "Needs a referral — ask your GP or link worker"
-    if activity.capacity == "waiting_list" or "telephone" in (activity.delivery or []) and not activity.venue:
+    words = f"{activity.description} {activity.schedule_text}"
+    if activity.capacity == "waiting_list" or not activity.venue and not activity.address or CALL_FIRST.search(words):
         return "Call first"
-    return "Just turn up" if activity.capacity in (None, "accepting") else "Call first"
+    return "Just turn up"
+
+
+def delivery_words(activity: Activity) -> str:
+    return ", ".join(DELIVERY_WORDS.get(mode, mode) for mode in activity.delivery or []) or "Not stated"
 
 
 def category_labels(activity: Activity) -> list[str]:

@@ -10,7 +10,7 @@ from assetmap.models import Activity
 from . import get_session, get_settings
 from .api import run_search
 from .errors import NotFound
-from .present import category_labels, freshness, freshness_line, how_to_join, safe_url, sms_text
+from .present import category_labels, delivery_words, freshness, freshness_line, how_to_join, safe_url, sms_text
 from .sessions_calendar import describe_next
 
 blueprint = Blueprint("public", __name__)
@@ -26,7 +26,7 @@ def _view(activity: Activity) -> dict:
     """What a template needs beyond the record itself: plain-English lines, safe links."""
     state = freshness(activity, get_settings())
     return {"a": activity, "freshness": state, "freshness_line": freshness_line(activity, state), "join": how_to_join(activity),
-            "categories": category_labels(activity), "website": safe_url(activity.website)}
+            "categories": category_labels(activity), "website": safe_url(activity.website), "delivery": delivery_words(activity)}
 
 
 @blueprint.get("/")
