@@ -21,11 +21,12 @@ from whoosh import writing
 from assetmap.config import Settings
 from assetmap.models import Activity, Organisation
 from assetmap.search import pg_backend, whoosh_backend
-from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, document_fields, digest_of, make_schema, whoosh_document
+from assetmap.search.schema import INDEX_NAME, IndexCodec, SOURCE_COLUMNS, document_fields, digest_of, make_schema, whoosh_document
 
 PARALLEL_FROM = 20_000          # documents: below this one process indexes faster than two
 BATCH = 2_000
 LOCK_TIMEOUT_S = 30.0
+WRITER_MB = 1024                # per writing process: below this Whoosh spills sorted runs to disk and merges them
 MAX_REPORTED = 50
 
 
@@ -56,10 +57,11 @@ def _open_for_rebuild(index_dir: str):
     return whoosh_index.create_in(index_dir, make_schema(), indexname=INDEX_NAME)
 
 
-def _writer(ix, total: int):
+def open_writer(ix, total: int = 0):
+    """A writer with our codec; two processes for a big batch, each sorting its postings in memory."""
     if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        return ix.writer(procs=2, limitmb=256, multisegment=True, timeout=LOCK_TIMEOUT_S)
-    return ix.writer(limitmb=256, timeout=LOCK_TIMEOUT_S)
+        return ix.writer(procs=2, limitmb=WRITER_MB, multisegment=True, timeout=LOCK_TIMEOUT_S, codec=IndexCodec())
+    return ix.writer(limitmb=WRITER_MB, timeout=LOCK_TIMEOUT_S, codec=IndexCodec())
 
 
 REBUILD_AT = 5_000  # changed records from which update_index rebuilds, when they are a quarter of all or more
@@ -75,7 +77,7 @@ def build_index(settings: Settings, session: Session, progress: Callable[[int], 
         return pg_backend.build(session)
     total = count_activities(session)
     ix = _open_for_rebuild(settings.index_dir)
-    writer = _writer(ix, total)
+    writer = open_writer(ix, total)
     count = 0
     try:
         for row in source_rows(session):
@@ -108,7 +110,7 @@ def update_index(settings: Settings, session: Session, activity_ids: Iterable[st
     for start in range(0, len(ids), BATCH):
         found.update((row.id, row) for row in source_rows(session, ids[start:start + BATCH]))
     ix = whoosh_index.open_dir(settings.index_dir, indexname=INDEX_NAME)
-    writer = ix.writer(timeout=LOCK_TIMEOUT_S)
+    writer = open_writer(ix)
     try:
         for activity_id in ids:
             if activity_id in found:

@@ -49,9 +49,13 @@ _TYPED_WORD = re.compile(r"[A-Za-z0-9]+")
 
 def normalise_text(text: str, lower: bool = True) -> str:
     """Lower case, accents and apostrophes gone ("Women’s Café" → "womens cafe"), cut to MAX_CHARS."""
-    text = unicodedata.normalize("NFKD", str(text or "")[:MAX_CHARS])
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _APOSTROPHES.sub("", text.lower() if lower else text)
+    text = str(text or "")[:MAX_CHARS]
+    if not text.isascii():  # only non-ASCII text has accents to fold or curly apostrophes
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        text = _APOSTROPHES.sub("", text)
+    elif "'" in text or "`" in text:
+        text = _APOSTROPHES.sub("", text)
+    return text.lower() if lower else text
 
 
 def words_of(text: str, limit: int | None = MAX_WORDS) -> list[str]:

@@ -22,7 +22,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 
 from assetmap.search.params import SearchIndexError
 from assetmap.search.rank import concept_score
-from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, text_analyzer
+from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms
 from assetmap.search.spelling import Lexicon
 from assetmap.search.table import Table, multi_from_postings
 from assetmap.search.text import Concept, QueryPlan
@@ -118,14 +118,13 @@ class Snapshot:
         self.live_count = max(int(live.sum()), 1)
         self._lengths = {f: records[f"{f}_len"].astype(np.float32) for f in TEXT_FIELDS}
         self._average = {f: max(float(self._lengths[f][live].mean()) if live.any() else 1.0, 1.0) for f in TEXT_FIELDS}
-        self._analyzer = text_analyzer()
         self._words: collections.OrderedDict = collections.OrderedDict()
         self._cached_postings = 0
         self._lock = threading.Lock()
         self._lexicon: Lexicon | None = None
 
     def stems(self, words: Iterable[str]) -> list[str]:
-        return [t.text for t in self._analyzer(" ".join(words))]
+        return analysed_terms(" ".join(words))
 
     def _field_frequencies(self, field: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
         """Each document's weighted, length-normalised frequency of a word in one field (BM25F's tf)."""
