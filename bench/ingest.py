@@ -128,6 +128,8 @@ def run(settings, sessions, path: Path, label: str, rows: int):
     print(f"{label}: {rows:,} rows in {elapsed:.1f}s = {rows / elapsed:,.0f} rows/s", flush=True)
     print(f"  counts: {', '.join(f'{k} {v}' for k, v in report.counts.items() if v)}", flush=True)
     print(f"  stages: {shares}", flush=True)
+    for note in report.notes:
+        print(f"  note: {note}", flush=True)
     return elapsed, report
 
 

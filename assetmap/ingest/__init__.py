@@ -127,12 +127,13 @@ def _profile(entries) -> str:
 def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: str | None = None,
                source: str | None = None, dry_run: bool = False, full_import: bool = True,
                allow_district: bool = False, postcodes=None, area_index=None,
-               on_progress: Progress | None = None) -> IngestReport:
+               on_progress: Progress | None = None, index_feed=None) -> IngestReport:
     """Read a file or feed into the database in the caller's transaction and report what happened.
 
     ``dry_run`` reads from the database (to say what would change) but writes nothing.
     ``full_import`` closes the source's records missing from the input. ``postcodes`` and
     ``area_index`` default to the ONS postcode directory and the boundaries in the database.
+    ``index_feed`` (an ``assetmap.search.IndexFeed``) is handed big changes as they are written.
     """
     fmt = fmt or sniff_format(path)
     source = source or default_source(path)
@@ -156,7 +157,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     with timer("link"):
         state = _link_and_dedupe(held, cleaned, activities, [c for _, c in entries if isinstance(c, Unchanged)], source)
     with timer("load"):
-        _load(session, report, state, entries, now, dry_run, full_import)
+        _load(session, report, state, entries, now, dry_run, full_import, index_feed)
     _progress(on_progress, "loaded", len(entries))
     return report
 
@@ -210,7 +211,8 @@ def _link_and_dedupe(held: _Held, cleaned: list[Cleaned], activities: list[Activ
     return _RunState(held, kept, dropped, created, [u for u in unchanged if u.line not in superseded], superseded)
 
 
-def _load(session: Session, report: IngestReport, state: _RunState, entries: list[Entry], now, dry_run: bool, full_import: bool) -> None:
+def _load(session: Session, report: IngestReport, state: _RunState, entries: list[Entry], now, dry_run: bool, full_import: bool,
+          index_feed=None) -> None:
     held = state.held
     plan = load.plan_upsert(state.kept + state.created_orgs, {**held.activities, **held.organisations})
     plan.unchanged += [u.id for u in state.unchanged]
@@ -219,10 +221,11 @@ def _load(session: Session, report: IngestReport, state: _RunState, entries: lis
     links = likely_duplicates(kept_activities, load.other_sources(session, report.source, [d.postcode for d in kept_activities]))
     rejections = [c for _, c in entries if isinstance(c, Rejection)] + [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
     run = None
+    feeding = not dry_run and index_feed is not None and index_feed.start(session, _activity_changes(plan))
     if not dry_run:
         run = load.record_run(session, report.source, report.file, report.format, full_import, now)
         load.upsert_organisations(session, plan, now)
-        load.upsert_activities(session, plan, now, run.id)
+        load.upsert_activities(session, plan, now, run.id, (lambda ids: index_feed.send(session, ids)) if feeding else None)
         load.save_rejections(session, run.id, rejections)
         load.save_duplicate_links(session, links)
     report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]
@@ -230,9 +233,16 @@ def _load(session: Session, report: IngestReport, state: _RunState, entries: lis
         protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
         _close_missing(session, report, state, protected, now, dry_run)
     _fill_report(report, state, plan, entries, links)
+    if feeding:
+        index_feed.send(session, report.changed_ids)  # the rest: updated, re-checked and closed records
     if run is not None:
         load.finish_run(session, run, report.profile, report.counts, now)
         report.run_id = run.id
+
+
+def _activity_changes(plan: load.Plan) -> int:
+    changed = plan.new + plan.changed + plan.rechecked + plan.refreshed
+    return sum(isinstance(d, ActivityDraft) for d in changed) + len(plan.deleted)
 
 
 def _close_missing(session, report: IngestReport, state: _RunState, protected: set[str], now, dry_run: bool) -> None:
@@ -272,14 +282,38 @@ def _fill_report(report: IngestReport, state: _RunState, plan: load.Plan, entrie
 
 
 def ingest_file(settings: Settings, sessions: sessionmaker, path: str | Path, **options) -> IngestReport:
-    """``run_ingest`` in its own transaction; after the commit, the search index catches up."""
-    with sessions.begin() as session:
-        report = run_ingest(path, session, settings, **options)
+    """``run_ingest`` in its own transaction; after the commit, the search index catches up.
+
+    A big change is indexed by a second process while the transaction runs and committed after it;
+    if that writer fails, the index is updated here the ordinary way.
+    """
+    feed = _index_feed(settings)
+    try:
+        with sessions.begin() as session:
+            report = run_ingest(path, session, settings, index_feed=feed, **options)
+    except BaseException:
+        if feed is not None:
+            feed.cancel()
+        raise
     if not report.dry_run and report.changed_ids:
         start = time.perf_counter()
-        _update_search_index(settings, sessions, report.changed_ids)
+        outcome = feed.commit() if feed is not None else ""
+        if outcome != "committed":
+            if outcome:
+                report.notes.append(f"search index updated after loading instead ({outcome})")
+            _update_search_index(settings, sessions, report.changed_ids)
         report.timings["index"] = time.perf_counter() - start
+    elif feed is not None:
+        feed.cancel()
     return report
+
+
+def _index_feed(settings: Settings):
+    try:
+        from assetmap.search import IndexFeed
+    except (ImportError, AttributeError):  # search is optional: without it there is no index to update
+        return None
+    return IndexFeed(settings)
 
 
 def _update_search_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:

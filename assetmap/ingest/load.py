@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Rej
 from assetmap.models import Activity, DuplicateLink, IngestRun, Organisation, RejectedRow, Verification
 
 CHUNK = 500
+WRITE_BATCH = 5_000   # new records per INSERT: small enough to hand on to the index writer early
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -217,11 +218,19 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
         session.connection().execute(statement, [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in fit(table, group)])
 
 
-def upsert_activities(session: Session, plan: Plan, now: dt.datetime, run_id: int | None) -> None:
-    """Insert new, update changed and re-checked, stamp unchanged, close deleted: a handful of statements."""
+def upsert_activities(session: Session, plan: Plan, now: dt.datetime, run_id: int | None,
+                      written: Callable[[list[str]], None] | None = None) -> None:
+    """Insert new, update changed and re-checked, stamp unchanged, close deleted: a handful of statements.
+
+    ``written`` (optional) is told the ids of each batch of new records as soon as it is in, so a
+    search index can be built alongside (see ``assetmap.search.background``).
+    """
     table = Activity.__table__
     new = [a for a in plan.new if isinstance(a, ActivityDraft)]
-    insert_rows(session, table, [activity_row(d, now) | {"first_seen": now, "last_modified": now} for d in new])
+    for batch in _chunks(new, WRITE_BATCH):
+        insert_rows(session, table, [activity_row(d, now) | {"first_seen": now, "last_modified": now} for d in batch])
+        if written:
+            written([d.id for d in batch])
     changed = [a for a in plan.changed if isinstance(a, ActivityDraft)]
     update_rows(session, table, [activity_row(d, now, d.id in plan.new_checks) | {"last_modified": now} for d in changed])
     rechecked = [a for a in plan.rechecked if isinstance(a, ActivityDraft)]

@@ -4,12 +4,13 @@ Web pages, the API and the CLI use only what is exported here; Whoosh never appe
 package. See ``query.search_activities`` for the steps and ``index`` for keeping the index in step.
 """
 
+from assetmap.search.background import IndexFeed
 from assetmap.search.index import build_index, check_index, update_index
 from assetmap.search.near import NearPoint
 from assetmap.search.params import SearchError, SearchHit, SearchIndexError, SearchParams, SearchResults
 from assetmap.search.query import search_activities
 
 __all__ = [
-    "NearPoint", "SearchError", "SearchHit", "SearchIndexError", "SearchParams", "SearchResults",
+    "IndexFeed", "NearPoint", "SearchError", "SearchHit", "SearchIndexError", "SearchParams", "SearchResults",
     "build_index", "check_index", "search_activities", "update_index",
 ]

@@ -107,7 +107,7 @@ class StemmedText(fields.TEXT):
 
 
 class Keywords(fields.KEYWORD):
-    """Keyword values split on commas (facets) or on white space (spelling words), taken as they are."""
+    """Keyword values split on commas (facets) or on white space, taken as they are."""
 
     def __init__(self, commas: bool):
         super().__init__(commas=commas, lowercase=False, scorable=False)
@@ -121,7 +121,7 @@ def make_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(unique=True),
         **{name: StemmedText() for name in TEXT_FIELDS},
-        spell=Keywords(commas=False),
+        words=fields.COLUMN(columns.VarBytesColumn()),  # spelling words: a column, not ~20 postings per record
         rec=fields.COLUMN(columns.FixedBytesColumn(RECORD.itemsize)),
         **{name: Keywords(commas=True) for name in KEYWORD_FIELDS},
     )
@@ -215,5 +215,5 @@ def whoosh_document(row) -> dict[str, Any]:
     """Everything Whoosh is given for one activity."""
     doc = document_fields(row)
     words = words_of(_text(doc["name"], doc["tags"], doc["body"]), limit=None)
-    spell = " ".join(dict.fromkeys(w for w in words if len(w) >= 3 and not w.isdigit()))  # what a correction can be
-    return {**doc, "spell": spell, "rec": record_of(doc, row)}
+    spelling = " ".join(dict.fromkeys(w for w in words if len(w) >= 3 and not w.isdigit()))  # what a correction can be
+    return {**doc, "words": spelling.encode(), "rec": record_of(doc, row)}

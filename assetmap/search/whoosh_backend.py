@@ -199,12 +199,15 @@ class Snapshot:
         return known
 
     def lexicon(self) -> Lexicon:
-        """Every word of every record with its document count, built on the first misspelling."""
+        """Every word of every live record with its record count, built on the first misspelling."""
         with self._lock:
             if self._lexicon is None:
-                counts = {}
-                for term, info in self.reader.iter_field("spell"):
-                    counts[term.decode() if isinstance(term, bytes) else term] = info.doc_frequency()
+                counts: collections.Counter = collections.Counter()
+                for leaf, base in self._leaves:
+                    column = leaf.column_reader("words")
+                    for docnum in range(leaf.doc_count_all()):
+                        if self.table.live[base + docnum]:
+                            counts.update(column[docnum].decode().split())
                 self._lexicon = Lexicon(counts)
             return self._lexicon
 

@@ -1,0 +1,134 @@
+"""A big ingest's index update, written by a second process while the ingest's transaction runs.
+
+Loading 100,000 rows keeps one core busy with SQLite; indexing them afterwards took as long again.
+``IndexFeed`` overlaps the two: as each batch of records is written, the ingest reads it back
+*inside its transaction* (so the documents are exactly what the database will hold) and hands it
+to a writer process on the other core. That writer commits only when told to, after the database
+has committed, and is cancelled if the transaction fails: the index still never leads the
+database. If the writer fails, ``commit`` says so and the caller updates the index the ordinary
+way. Small runs don't start a process at all (``FEED_FROM``).
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import queue
+from typing import Iterable
+
+from sqlalchemy.orm import Session
+
+from assetmap.config import Settings
+from assetmap.search import whoosh_backend
+from assetmap.search.index import BATCH, PARALLEL_FROM, is_postgres, open_writer, source_rows
+from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, whoosh_document
+
+FEED_FROM = 5_000              # changed activities from which a second process pays for itself
+ROW_FIELDS = (*SOURCE_COLUMNS, "organisation_name")
+POLL_S = 1.0
+
+
+class IndexFeed:
+    """Started by ``start`` when a big change is coming; fed with ``send``; ended by ``commit`` or ``cancel``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._process = None
+        self._jobs = self._results = None
+        self._sent: set[str] = set()
+
+    @property
+    def active(self) -> bool:
+        return self._process is not None
+
+    def start(self, session: Session, changes: int) -> bool:
+        """Start the writer process if ``changes`` is big enough and there is a Whoosh index to update."""
+        if self.active or changes < FEED_FROM or is_postgres(session) or not whoosh_backend.index_exists(self.settings.index_dir):
+            return self.active
+        context = multiprocessing.get_context("spawn")  # a clean process: no inherited database handles
+        self._jobs, self._results = context.Queue(), context.Queue()
+        self._process = context.Process(target=write_index, args=(self.settings.index_dir, self._jobs, self._results),
+                                        name="assetmap-index-writer")  # not a daemon: it starts its own writers
+        self._process.start()
+        return True
+
+    def send(self, session: Session, ids: Iterable[str]) -> None:
+        """Queue these activities as the caller's transaction now has them (deleted ones are removed)."""
+        if not self.active:
+            return
+        fresh = sorted({str(i) for i in ids} - self._sent)
+        self._sent.update(fresh)
+        for start in range(0, len(fresh), BATCH):
+            chunk = fresh[start:start + BATCH]
+            rows = [tuple(row) for row in source_rows(session, chunk)]
+            found = {row[0] for row in rows}
+            self._jobs.put(("index", rows))
+            if len(found) < len(chunk):
+                self._jobs.put(("delete", [i for i in chunk if i not in found]))
+
+    def commit(self) -> str:
+        """Commit what was sent (call after the database commit): "committed", or why not ("" when never started)."""
+        if not self.active:
+            return ""
+        self._jobs.put(("commit", None))
+        return self._wait()
+
+    def cancel(self) -> None:
+        """Throw away what was sent: the transaction it came from did not commit."""
+        if self.active:
+            self._jobs.put(("cancel", None))
+            self._wait()
+
+    def _wait(self) -> str:
+        try:
+            while True:
+                try:
+                    return self._results.get(timeout=POLL_S)
+                except queue.Empty:
+                    if not self._process.is_alive():
+                        return f"the index writer stopped (exit code {self._process.exitcode})"
+        finally:
+            self._jobs.cancel_join_thread()  # a writer that died reads nothing more: don't wait to send it
+            self._jobs.close()
+            self._process.join(timeout=10)
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process = None
+
+
+def write_index(index_dir: str, jobs, results) -> None:
+    """The writer process: index what arrives, then commit or cancel as told; report the outcome."""
+    from whoosh import index as whoosh_index
+
+    writer = None
+    try:
+        ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+        replacing = ix.doc_count_all() > 0   # an empty index has nothing to delete first
+        writer = open_writer(ix, PARALLEL_FROM)
+        Row = collections.namedtuple("Row", ROW_FIELDS)
+        while True:
+            kind, payload = jobs.get()
+            if kind == "index":
+                for values in payload:
+                    row = Row(*values)
+                    if replacing:
+                        writer.delete_by_term("id", row.id)
+                    writer.add_document(**whoosh_document(row))
+            elif kind == "delete":
+                for activity_id in payload:
+                    writer.delete_by_term("id", activity_id)
+            elif kind == "commit":
+                writer.commit()
+                results.put("committed")
+                return
+            else:
+                writer.cancel()
+                results.put("cancelled")
+                return
+    except BaseException as error:  # report, never hang the ingest waiting for us
+        if writer is not None:
+            try:
+                writer.cancel()
+            except Exception:
+                pass
+        results.put(f"the index writer failed: {error!r}")
