@@ -219,18 +219,19 @@ def update_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
 
 
 def upsert_activities(session: Session, plan: Plan, now: dt.datetime, run_id: int | None,
-                      written: Callable[[list[str]], None] | None = None) -> None:
+                      written: Callable[[list[dict]], None] | None = None) -> None:
     """Insert new, update changed and re-checked, stamp unchanged, close deleted: a handful of statements.
 
-    ``written`` (optional) is told the ids of each batch of new records as soon as it is in, so a
-    search index can be built alongside (see ``assetmap.search.background``).
+    ``written`` (optional) is given each batch of new records as soon as it is in (the column
+    values as stored), so a search index can be built alongside (see ``assetmap.search.background``).
     """
     table = Activity.__table__
     new = [a for a in plan.new if isinstance(a, ActivityDraft)]
     for batch in _chunks(new, WRITE_BATCH):
-        insert_rows(session, table, [activity_row(d, now) | {"first_seen": now, "last_modified": now} for d in batch])
+        rows = [activity_row(d, now) | {"first_seen": now, "last_modified": now} for d in batch]
+        insert_rows(session, table, rows)
         if written:
-            written([d.id for d in batch])
+            written(rows)
     changed = [a for a in plan.changed if isinstance(a, ActivityDraft)]
     update_rows(session, table, [activity_row(d, now, d.id in plan.new_checks) | {"last_modified": now} for d in changed])
     rechecked = [a for a in plan.rechecked if isinstance(a, ActivityDraft)]
@@ -274,12 +275,14 @@ def organisation_row(org: OrganisationDraft, now: dt.datetime) -> dict:
             "extra": extra}
 
 
-def upsert_organisations(session: Session, plan: Plan, now: dt.datetime) -> None:
-    new = [o for o in plan.new if isinstance(o, OrganisationDraft)]
-    insert_rows(session, Organisation.__table__, [organisation_row(o, now) | {"first_seen": now} for o in new])
-    changed = [o for o in plan.changed + plan.rechecked + plan.refreshed if isinstance(o, OrganisationDraft)]
-    update_rows(session, Organisation.__table__, [organisation_row(o, now) for o in changed])
+def upsert_organisations(session: Session, plan: Plan, now: dt.datetime) -> dict[str, str]:
+    """Insert new and update changed organisations; returns the names written, by id (as stored)."""
+    new = [organisation_row(o, now) | {"first_seen": now} for o in plan.new if isinstance(o, OrganisationDraft)]
+    insert_rows(session, Organisation.__table__, new)
+    changed = [organisation_row(o, now) for o in plan.changed + plan.rechecked + plan.refreshed if isinstance(o, OrganisationDraft)]
+    update_rows(session, Organisation.__table__, changed)
     stamp_ingested(session, Organisation.__table__, plan.unchanged, now)
+    return {row["id"]: row["name"] for row in new + changed}
 
 
 def save_rejections(session: Session, run_id: int, rejections: Iterable[Rejection]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import queue
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,7 @@ class IndexFeed:
         return True
 
     def send(self, session: Session, ids: Iterable[str]) -> None:
-        """Queue these activities as the caller's transaction now has them (deleted ones are removed)."""
+        """Queue these activities as the caller's transaction now has them (ids no longer there are removed)."""
         if not self.active:
             return
         fresh = sorted({str(i) for i in ids} - self._sent)
@@ -65,6 +65,15 @@ class IndexFeed:
             self._jobs.put(("index", rows))
             if len(found) < len(chunk):
                 self._jobs.put(("delete", [i for i in chunk if i not in found]))
+
+    def send_rows(self, rows: Iterable[Mapping[str, Any]], organisation_names: Mapping[str, str]) -> None:
+        """Queue records just inserted, from the column values written (no need to read them back)."""
+        if not self.active:
+            return
+        values = [tuple(row[c] for c in SOURCE_COLUMNS) + (organisation_names.get(row["organisation_id"]),)
+                  for row in rows if row["id"] not in self._sent]
+        self._sent.update(v[0] for v in values)
+        self._jobs.put(("index", values))
 
     def commit(self) -> str:
         """Commit what was sent (call after the database commit): "committed", or why not ("" when never started)."""

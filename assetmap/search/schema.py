@@ -2,10 +2,10 @@
 
 Three text fields are searched (``name``, ``tags`` = category labels and audience, ``body`` =
 description, venue, organisation, times and cost), with English stemming and no positions (the
-search scores bags of words; phrases come from the synonyms). Filters are keyword fields. Nothing
-is stored: everything a search sorts or filters on besides keywords is one fixed-size binary
-``rec`` column per document (id, digest, lat, lon, last_verified, field lengths), read in bulk into
-numpy. The page's rows are loaded from the database by id, so the index can never show stale text.
+search scores bags of words; phrases come from the synonyms). Nothing is stored: what a search
+filters, sorts and counts on is in per-document columns read in bulk into numpy — ``rec`` (id,
+digest, lat, lon, last_verified, field lengths, fixed size), ``facets`` (the keyword fields) and
+``words`` (for spelling corrections). The page's rows are loaded from the database by id, so the index can never show stale text.
 """
 
 from __future__ import annotations
@@ -106,25 +106,33 @@ class StemmedText(fields.TEXT):
         return _postings(analysed_terms(value))
 
 
-class Keywords(fields.KEYWORD):
-    """Keyword values split on commas (facets) or on white space, taken as they are."""
-
-    def __init__(self, commas: bool):
-        super().__init__(commas=commas, lowercase=False, scorable=False)
-        self.separator = "," if commas else None
-
-    def index(self, value, **kwargs):
-        return _postings(word for word in (part.strip() for part in value.split(self.separator)) if word)
+FACET_SEPARATOR = "\x1f"   # between keyword fields in the ``facets`` column; white space, so never inside a value
 
 
 def make_schema() -> fields.Schema:
+    """Postings only for the searched words; everything else is a per-document column.
+
+    Whoosh costs a few microseconds per posting to write: facets and spelling words as postings
+    were half of them, and a search reads both in bulk anyway.
+    """
     return fields.Schema(
         id=fields.ID(unique=True),
         **{name: StemmedText() for name in TEXT_FIELDS},
-        words=fields.COLUMN(columns.VarBytesColumn()),  # spelling words: a column, not ~20 postings per record
+        facets=fields.COLUMN(columns.VarBytesColumn()),   # KEYWORD_FIELDS' values: facet_column / facet_lists
+        words=fields.COLUMN(columns.VarBytesColumn()),    # spelling words, space-separated
         rec=fields.COLUMN(columns.FixedBytesColumn(RECORD.itemsize)),
-        **{name: Keywords(commas=True) for name in KEYWORD_FIELDS},
     )
+
+
+def facet_column(doc: dict[str, str]) -> bytes:
+    """One document's keyword fields as one column value (each field's values comma-separated)."""
+    return FACET_SEPARATOR.join(doc[field] for field in KEYWORD_FIELDS).encode()
+
+
+def facet_lists(value: bytes, field: str) -> list[str]:
+    """One keyword field's values back from a ``facets`` column value."""
+    part = value.decode().split(FACET_SEPARATOR)[KEYWORD_FIELDS.index(field)]
+    return part.split(",") if part else []
 
 
 def schedule_tokens(schedule) -> list[str]:
@@ -216,4 +224,5 @@ def whoosh_document(row) -> dict[str, Any]:
     doc = document_fields(row)
     words = words_of(_text(doc["name"], doc["tags"], doc["body"]), limit=None)
     spelling = " ".join(dict.fromkeys(w for w in words if len(w) >= 3 and not w.isdigit()))  # what a correction can be
-    return {**doc, "words": spelling.encode(), "rec": record_of(doc, row)}
+    return {"id": doc["id"], **{f: doc[f] for f in TEXT_FIELDS}, "facets": facet_column(doc), "words": spelling.encode(),
+            "rec": record_of(doc, row)}

@@ -11,6 +11,7 @@ the index's generation changes (an ``update_index`` or a rebuild by any process)
 from __future__ import annotations
 
 import collections
+import functools
 import math
 import os
 import threading
@@ -22,9 +23,9 @@ from whoosh.matching.wrappers import WrappingMatcher
 
 from assetmap.search.params import SearchIndexError
 from assetmap.search.rank import concept_score
-from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms
+from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms, facet_lists
 from assetmap.search.spelling import Lexicon
-from assetmap.search.table import Table, multi_from_postings
+from assetmap.search.table import Multi, Table, multi_from_keys
 from assetmap.search.text import Concept, QueryPlan
 
 FIELD_WEIGHTS = {"name": 2.5, "tags": 1.5, "body": 1.0}
@@ -92,9 +93,10 @@ def _live(leaves, total: int) -> np.ndarray:
     return live
 
 
-def _keyword_multi(reader, leaves, field: str):
-    terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(field)]
-    return multi_from_postings((term, _postings(leaves, field, term)[0]) for term in terms)
+def _facets(leaves) -> dict[str, Multi]:
+    """Each keyword field as a Multi, from the ``facets`` column (values repeat, so decoded once per distinct value)."""
+    values = [column[i] for leaf, _ in leaves for column in [leaf.column_reader("facets")] for i in range(leaf.doc_count_all())]
+    return {field: multi_from_keys(values, functools.partial(facet_lists, field=field)) for field in KEYWORD_FIELDS}
 
 
 class Snapshot:
@@ -112,7 +114,7 @@ class Snapshot:
             live=live,
             lat=records["lat"].astype(float), lon=records["lon"].astype(float),
             verified=records["verified"].astype(float),
-            multi={f: _keyword_multi(self.reader, self._leaves, f) for f in KEYWORD_FIELDS},
+            multi=_facets(self._leaves),
         )
         self.digests = np.char.decode(records["digest"]).astype(object)
         self.live_count = max(int(live.sum()), 1)

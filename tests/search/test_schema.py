@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assetmap.search.schema import Keywords, StemmedText, analysed_terms, text_analyzer
+from assetmap.search.schema import KEYWORD_FIELDS, StemmedText, analysed_terms, facet_column, facet_lists, text_analyzer
 
 DEMO_SHEET = Path(__file__).resolve().parents[2] / "data" / "demo_activities.csv"
 TRICKY = [
@@ -41,8 +41,9 @@ def test_a_text_field_counts_each_term_once_with_its_frequency():
     assert postings == {b"walk": 3, b"walker": 1}
 
 
-def test_keyword_fields_split_on_their_separator_and_drop_empty_values():
-    facets = {term for term, *_ in Keywords(commas=True).index("older people, carers,,  ")}
-    words = {term for term, *_ in Keywords(commas=False).index("tea  cake\ttea")}
-    assert facets == {b"older people", b"carers"}
-    assert words == {b"tea", b"cake"}
+def test_the_facets_column_gives_back_each_keyword_fields_values():
+    doc = {field: "" for field in KEYWORD_FIELDS} | {"categories": "walking,older-people", "serves": "E08000009"}
+    value = facet_column(doc)
+    assert facet_lists(value, "categories") == ["walking", "older-people"]
+    assert facet_lists(value, "serves") == ["E08000009"]
+    assert facet_lists(value, "audience") == []
