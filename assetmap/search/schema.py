@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import functools
 import hashlib
-import json
 import math
 import re
 import struct
@@ -168,7 +167,13 @@ _normalised_tag = functools.lru_cache(maxsize=20_000)(normalise_value)  # tags r
 
 
 def _tags(values, normalise=_normalised_tag) -> list[str]:
-    return list(dict.fromkeys(tag for tag in map(normalise, values or ()) if tag))
+    return list(_distinct_tags(tuple(values or ()), normalise))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _distinct_tags(values: tuple[str, ...], normalise) -> tuple[str, ...]:
+    """Most records share their category and audience lists with many others: worked out once per list."""
+    return tuple(dict.fromkeys(tag for tag in map(normalise, values) if tag))
 
 
 # Keyword field → (the Activity column it comes from, how its value becomes keyword values).
@@ -204,8 +209,9 @@ def document_fields(row) -> dict[str, str]:
 
 def digest_of(doc: dict[str, str], row) -> bytes:
     """A short fingerprint of everything indexed for a record: ``index --check`` compares it with the DB."""
-    facts = [doc, getattr(row, "content_hash", "") or "", _number(row.lat), _number(row.lon), as_timestamp(row.last_verified)]
-    return hashlib.sha1(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16].encode()
+    facts = [*(doc[key] for key in sorted(doc)), getattr(row, "content_hash", "") or "",
+             repr(_number(row.lat)), repr(_number(row.lon)), repr(as_timestamp(row.last_verified))]
+    return hashlib.blake2b("\x1e".join(facts).encode(), digest_size=8).hexdigest().encode()
 
 
 def record_of(doc: dict[str, str], row) -> bytes:

@@ -43,6 +43,7 @@ GENERIC_WORDS = frozenset(
     "centre center event events course courses".split()
 )
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u02bc]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[a-z0-9]+")
 _TYPED_WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -50,10 +51,12 @@ _TYPED_WORD = re.compile(r"[A-Za-z0-9]+")
 def normalise_text(text: str, lower: bool = True) -> str:
     """Lower case, accents and apostrophes gone ("Women’s Café" → "womens cafe"), cut to MAX_CHARS."""
     text = str(text or "")[:MAX_CHARS]
-    if not text.isascii():  # only non-ASCII text has accents to fold or curly apostrophes
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-        text = _APOSTROPHES.sub("", text)
-    elif "'" in text or "`" in text:
+    if not text.isascii():  # only non-ASCII text has accents to fold (each distinct character looked at once)
+        text = unicodedata.normalize("NFKD", text)
+        marks = {ch for ch in _NON_ASCII.findall(text) if unicodedata.combining(ch)}
+        if marks:
+            text = text.translate(dict.fromkeys(map(ord, marks)))
+    if not text.isalnum():
         text = _APOSTROPHES.sub("", text)
     return text.lower() if lower else text
 

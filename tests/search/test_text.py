@@ -123,3 +123,16 @@ def test_corrected_text_replaces_only_misspelt_words():
 def test_short_queries_are_four_content_words_or_fewer():
     assert is_short(words_of("something for my breathing please"))
     assert not is_short(words_of("walking singing dancing knitting painting"))
+
+
+@pytest.mark.parametrize("typed, seen", [
+    ("Women’s Café", "womens cafe"),
+    ("Grŵp Cerdded 🥾", "grwp cerdded 🥾"),
+    ("e\u0301te\u0301", "ete"),          # accents already decomposed
+    ("£2 per session", "£2 per session"),  # non-ASCII without accents is kept
+    ("it's Bob`s", "its bobs"),
+])
+def test_normalise_text_folds_accents_and_drops_apostrophes(typed, seen):
+    from assetmap.search.text import normalise_text
+
+    assert normalise_text(typed) == seen
