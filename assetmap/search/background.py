@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import os
 import queue
 from typing import Any, Iterable, Mapping
 
@@ -26,6 +27,7 @@ from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, whoosh_document
 FEED_FROM = 5_000              # changed activities from which a second process pays for itself
 ROW_FIELDS = (*SOURCE_COLUMNS, "organisation_name")
 POLL_S = 1.0
+NICENESS = 10
 
 
 class IndexFeed:
@@ -36,6 +38,7 @@ class IndexFeed:
         self._process = None
         self._jobs = self._results = None
         self._sent: set[str] = set()
+        self.problem = ""
 
     @property
     def active(self) -> bool:
@@ -45,11 +48,19 @@ class IndexFeed:
         """Start the writer process if ``changes`` is big enough and there is a Whoosh index to update."""
         if self.active or changes < FEED_FROM or is_postgres(session) or not whoosh_backend.index_exists(self.settings.index_dir):
             return self.active
-        context = multiprocessing.get_context("spawn")  # a clean process: no inherited database handles
+        # Forked, like Whoosh's own writers: a spawned process would re-run the caller's script (any
+        # ``python myscript.py`` without a __main__ guard). The child uses no inherited database handle
+        # and leaves through os._exit, so nothing of the parent's is closed or flushed twice.
+        context = multiprocessing.get_context("fork")
         self._jobs, self._results = context.Queue(), context.Queue()
-        self._process = context.Process(target=write_index, args=(self.settings.index_dir, self._jobs, self._results),
-                                        name="assetmap-index-writer")  # not a daemon: it starts its own writers
-        self._process.start()
+        process = context.Process(target=write_index, args=(self.settings.index_dir, self._jobs, self._results),
+                                  name="assetmap-index-writer")  # not a daemon: it starts its own writers
+        try:
+            process.start()
+        except Exception as error:  # the ingest goes on; the index is updated after it instead
+            self.problem = f"the index writer could not start: {error!r}"
+            return False
+        self._process = process
         return True
 
     def send(self, session: Session, ids: Iterable[str]) -> None:
@@ -76,9 +87,9 @@ class IndexFeed:
         self._jobs.put(("index", values))
 
     def commit(self) -> str:
-        """Commit what was sent (call after the database commit): "committed", or why not ("" when never started)."""
+        """Commit what was sent (call after the database commit): "committed", or why not ("" when not asked to)."""
         if not self.active:
-            return ""
+            return self.problem
         self._jobs.put(("commit", None))
         return self._wait()
 
@@ -111,6 +122,7 @@ def write_index(index_dir: str, jobs, results) -> None:
 
     writer = None
     try:
+        os.nice(NICENESS)  # the ingest's own process is the critical path: it gets a core to itself
         ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
         replacing = ix.doc_count_all() > 0   # an empty index has nothing to delete first
         writer = open_writer(ix, PARALLEL_FROM)

@@ -105,7 +105,8 @@ class Snapshot:
     def __init__(self, ix, generation: int):
         self.generation = generation
         self.reader = ix.reader()
-        self._leaves = self.reader.leaf_readers()
+        # An empty index reads as one EmptyReader, which has no columns: only segments with documents count.
+        self._leaves = [(leaf, base) for leaf, base in self.reader.leaf_readers() if leaf.doc_count_all()]
         total = self.reader.doc_count_all()
         records = _records(self._leaves, total)
         live = _live(self._leaves, total)

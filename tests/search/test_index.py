@@ -123,3 +123,9 @@ def test_postgres_check_reports_a_missing_trigger_and_a_rebuild_repairs_it(pg_en
         session.close()
         transaction.rollback()
         connection.close()
+
+
+def test_an_index_built_from_an_empty_database_answers_with_no_hits(session, search_settings):
+    assert build_index(search_settings, session) == 0
+    results = search_activities(session, search_settings, SearchParams(text="walking"))
+    assert (results.total, results.hits) == (0, [])
