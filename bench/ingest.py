@@ -4,7 +4,12 @@
     .venv/bin/python bench/ingest.py --rows 20000 # bounded run
 
 Targets (issue 3): at least 2,000 rows/s end to end on the 2-core machine, and a re-run of the same
-file at least 3× faster than the first run (``--strict`` exits 1 when one is missed). Everything happens in a temporary folder: a fresh
+file at least 3× faster than the first run (``--strict`` exits 1 when one is missed). The baseline,
+measured in the same run, is the same file copied as it is into a plain SQLite table.
+
+Stages are wall-clock seconds of the ingest's own process. With a search index, a big change is
+indexed by a second process *during* ``load`` (see ``assetmap.search.background``); ``index`` is
+only the wait for that writer to finish after the database commit. Everything happens in a temporary folder: a fresh
 SpatiaLite database with the focus wards loaded, the postcode directory from the cache, and a
 search index when ``assetmap.search`` is installed. Figures are printed as they come.
 """
@@ -116,6 +121,27 @@ def empty_search_index(settings, sessions) -> bool:
     return True
 
 
+def bare_copy(path: Path, folder: Path) -> float:
+    """The baseline, measured in the same run: the same file copied as it is into a plain SQLite table.
+
+    No checking, no geocoding, no search index: the floor for reading this file and writing it to
+    disk on this machine today, so the end-to-end figure can be read against the machine's speed.
+    """
+    import sqlean
+
+    start = time.perf_counter()
+    connection = sqlean.connect(str(folder / "bare.db"))
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        columns = ", ".join(f'"{name}" TEXT' for name in header)
+        connection.execute(f"CREATE TABLE sheet (id INTEGER PRIMARY KEY, {columns})")
+        connection.executemany(f"INSERT INTO sheet VALUES (NULL, {', '.join('?' * len(header))})", reader)
+    connection.commit()
+    connection.close()
+    return time.perf_counter() - start
+
+
 def run(settings, sessions, path: Path, label: str, rows: int):
     from assetmap.ingest import ingest_file
 
@@ -161,10 +187,11 @@ def main(argv=None) -> int:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         second, report = run(settings, sessions, sheet, "Second run", args.rows)
-        without_index = first - first_report.timings.get("index", 0.0)
+        bare = bare_copy(sheet, folder)
+        print(f"Baseline: the same file copied as it is into a plain SQLite table: {bare:.1f}s "
+              f"= {args.rows / bare:,.0f} rows/s", flush=True)
         print(f"Summary: first run {args.rows / first:,.0f} rows/s end to end (target 2,000), "
-              f"{args.rows / without_index:,.0f} rows/s before the search index update; "
-              f"re-run {first / second:.1f}x faster (target 3x)", flush=True)
+              f"{first / bare:.1f}x the bare copy's time; re-run {first / second:.1f}x faster (target 3x)", flush=True)
         engine.dispose()
         ok = args.rows / first >= 2_000 and first / second >= 3 and report.counts["unchanged"] == report.counts["read"]
     return 0 if ok or not args.strict else 1
