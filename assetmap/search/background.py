@@ -128,7 +128,7 @@ def write_index(index_dir: str, jobs, results) -> None:
         writer = open_writer(ix, PARALLEL_FROM)
         Row = collections.namedtuple("Row", ROW_FIELDS)
         while True:
-            kind, payload = jobs.get()
+            kind, payload = _next_job(jobs)
             if kind == "index":
                 for values in payload:
                     row = Row(*values)
@@ -153,3 +153,14 @@ def write_index(index_dir: str, jobs, results) -> None:
             except Exception:
                 pass
         results.put(f"the index writer failed: {error!r}")
+
+
+def _next_job(jobs) -> tuple[str, Any]:
+    """The next job; "cancel" if the ingest's process has gone (killed, not stopped), so no lock is held forever."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=POLL_S)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return "cancel", None
