@@ -224,8 +224,12 @@ def _load(session: Session, report: IngestReport, state: _RunState, entries: lis
     feeding = not dry_run and index_feed is not None and index_feed.start(session, _activity_changes(plan))
     if not dry_run:
         run = load.record_run(session, report.source, report.file, report.format, full_import, now)
-        names = {i: h.name for i, h in held.organisations.items()} | load.upsert_organisations(session, plan, now)
-        load.upsert_activities(session, plan, now, run.id, (lambda rows: index_feed.send_rows(rows, names)) if feeding else None)
+        written_names = load.upsert_organisations(session, plan, now)
+        written = None
+        if feeding:
+            names = {i: h.name for i, h in held.organisations.items()} | written_names
+            written = lambda rows: index_feed.send_rows(rows, names)  # noqa: E731
+        load.upsert_activities(session, plan, now, run.id, written)
         load.save_rejections(session, run.id, rejections)
         load.save_duplicate_links(session, links)
     report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]

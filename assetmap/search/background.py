@@ -1,9 +1,9 @@
 """A big ingest's index update, written by a second process while the ingest's transaction runs.
 
 Loading 100,000 rows keeps one core busy with SQLite; indexing them afterwards took as long again.
-``IndexFeed`` overlaps the two: as each batch of records is written, the ingest reads it back
-*inside its transaction* (so the documents are exactly what the database will hold) and hands it
-to a writer process on the other core. That writer commits only when told to, after the database
+``IndexFeed`` overlaps the two: as each batch of records is written, the ingest hands it to a
+writer process on the other core — new records as the column values just inserted, others read
+back *inside the transaction* — so the documents are exactly what the database will hold. That writer commits only when told to, after the database
 has committed, and is cancelled if the transaction fails: the index still never leads the
 database. If the writer fails, ``commit`` says so and the caller updates the index the ordinary
 way. Small runs don't start a process at all (``FEED_FROM``).

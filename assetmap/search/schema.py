@@ -5,7 +5,8 @@ description, venue, organisation, times and cost), with English stemming and no 
 search scores bags of words; phrases come from the synonyms). Nothing is stored: what a search
 filters, sorts and counts on is in per-document columns read in bulk into numpy — ``rec`` (id,
 digest, lat, lon, last_verified, field lengths, fixed size), ``facets`` (the keyword fields) and
-``words`` (for spelling corrections). The page's rows are loaded from the database by id, so the index can never show stale text.
+``words`` (for spelling corrections). The page's rows are loaded from the database by id, so the
+index can never show stale text.
 """
 
 from __future__ import annotations

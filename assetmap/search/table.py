@@ -91,20 +91,6 @@ def multi_from_lists(lists: Sequence[Sequence[str]]) -> Multi:
     return multi_from_keys([tuple(items or ()) for items in lists], lambda items: items)
 
 
-def multi_from_postings(postings: Iterable[tuple[str, np.ndarray]]) -> Multi:
-    """A Multi from ``(value, rows having it)`` pairs (an inverted index's postings)."""
-    values: list[str] = []
-    rows, codes = [], []
-    for value, docs in postings:
-        code = len(values)
-        values.append(value)
-        rows.append(np.asarray(docs, dtype=np.int64))
-        codes.append(np.full(len(docs), code, dtype=np.int32))
-    if not values:
-        return Multi(np.zeros(0, np.int64), np.zeros(0, np.int32), [])
-    return Multi(np.concatenate(rows), np.concatenate(codes), values)
-
-
 def _derived(when: Multi, parts_of) -> Multi:
     """A Multi of days or times worked out from schedule tokens ("tue morning"), each once per row."""
     names: list[str] = []
