@@ -1,11 +1,17 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both do all set-up first.
-.PHONY: demo test install install-test bench
+.PHONY: demo test lint install install-test bench
+LINT = .venv/bin/ruff check assetmap tests bench scripts
 
 demo: install
 	scripts/demo.sh
 
+# The tests first, so their result shows even when lint then finds something.
 test: install-test
 	.venv/bin/python -m pytest --require-postgis --browser -q
+	$(LINT)
+
+lint: install-test
+	$(LINT)
 
 install:
 	scripts/install.sh demo

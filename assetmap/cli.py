@@ -1,7 +1,7 @@
 """The ``assetmap`` command: one click group, each command parses, calls one function, prints.
 
-Expected failures (a missing extension, a bad file) are one clear line through
-``click.ClickException``; a traceback means a bug.
+Expected failures (a missing extension, a bad file, anything raised as an ``AssetmapError``) are
+one clear line and a non-zero exit; anything else surfaces with its traceback, because it is a bug.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import click
 
 from assetmap import db
 from assetmap.config import Settings, load_settings
+from assetmap.errors import AssetmapError
 
 
 def _settings() -> Settings:
@@ -23,13 +24,19 @@ def _settings() -> Settings:
 
 @contextlib.contextmanager
 def _clear_errors():
-    """Turn the errors a user can fix into one line naming the fix."""
-    from assetmap.postcodes import PostcodeDataError
-
+    """Turn the errors a person can fix into one line naming the fix; leave bugs their traceback."""
     try:
         yield
-    except (db.DatabaseError, PostcodeDataError, FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except AssetmapError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+class _Group(click.Group):
+    """Every command's ``AssetmapError`` becomes one plain line (exit 1)."""
+
+    def invoke(self, ctx):
+        with _clear_errors():
+            return super().invoke(ctx)
 
 
 @contextlib.contextmanager
@@ -53,7 +60,7 @@ def open_database(settings: Settings, create: bool = False):
     return engine, db.make_sessionmaker(engine)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="assetmap")
 def main():
     """assetmap: find community activities and groups near you, and see where they are missing.
@@ -92,7 +99,7 @@ def boundaries():
 @click.option("--not-current", is_flag=True, help="Keep the current vintage of this kind as it is.")
 def boundaries_load(path, kind, vintage, code_field, name_field, not_current):
     """Load a GeoJSON, GeoPackage or Shapefile of areas (re-loading a vintage replaces it)."""
-    from assetmap.ingest.boundaries import BoundaryError, load_boundaries
+    from assetmap.areas.boundaries import BoundaryError, load_boundaries
 
     _, sessions = open_database(_settings(), create=True)
     try:
@@ -107,7 +114,7 @@ def boundaries_load(path, kind, vintage, code_field, name_field, not_current):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boundaries_lookup(path):
     """Load a ward → LAD → STP/ICB lookup table (CSV with ONS code columns like WD21CD, STP21CD)."""
-    from assetmap.ingest.boundaries import BoundaryError, load_lookup
+    from assetmap.areas.boundaries import BoundaryError, load_lookup
 
     _, sessions = open_database(_settings(), create=True)
     try:
@@ -124,7 +131,7 @@ def boundaries_lookup(path):
 @click.option("--only", multiple=True, help="Fetch only the named layer(s) from boundaries/manifest.json.")
 def boundaries_fetch(force, only):
     """Download the ONS layers in boundaries/manifest.json into the boundaries folder (needs internet)."""
-    from assetmap.ingest import ons_portal
+    from assetmap.areas import ons_portal
 
     try:
         paths = ons_portal.fetch_command_impl(_settings(), force=force, only=list(only))
@@ -135,8 +142,8 @@ def boundaries_fetch(force, only):
 
 
 def _locator_inputs(settings: Settings):
-    from assetmap.postcodes import PostcodeLookup
-    from assetmap.queries import load_area_index
+    from assetmap.areas.queries import load_area_index
+    from assetmap.places.postcodes import PostcodeLookup
 
     _, sessions = open_database(settings, create=True)
     with _clear_errors(), working("Reading boundaries and the postcode directory…"), sessions() as session:
@@ -161,7 +168,7 @@ def locate(query, in_path, column, out_path, allow_district):
     assetmap locate 53.42,-2.34
     assetmap locate --file people.csv --column postcode --out located.csv
     """
-    from assetmap.locator import locate_many
+    from assetmap.places.resolve import locate_many
 
     if bool(query) == bool(in_path):
         raise click.UsageError("give either a QUERY or --file (with --out)")
@@ -178,7 +185,7 @@ def locate(query, in_path, column, out_path, allow_district):
 def _locate_file(in_path, column, out_path, postcodes, areas, allow_district) -> int:
     import csv
 
-    from assetmap.locator import locate_many, to_csv_columns
+    from assetmap.places.resolve import locate_many, to_csv_columns
 
     with open(in_path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -204,13 +211,10 @@ def demo(serve, port):
     from assetmap.demo import prepare_demo
 
     settings = _settings()
-    with _clear_errors(), working("Building the demo directory…"):
+    with working("Building the demo directory…"):
         prepare_demo(settings, echo=lambda line: click.echo(line, err=True))
-    serve_command = main.get_command(click.get_current_context(), "serve")
-    if serve and serve_command is None:
-        click.echo("The directory is ready; this build has no web front end to serve it yet.", err=True)
-    elif serve:
-        click.get_current_context().invoke(serve_command, port=port)
+    if serve:
+        click.get_current_context().invoke(serve_cmd, port=port)
 
 
 # Commands added by other modules go below this line, one function each.
@@ -220,17 +224,14 @@ def demo(serve, port):
 @click.option("--check", is_flag=True, help="Compare the index with the database instead of rebuilding; exit 1 on any difference.")
 def index_command(check):
     """Rebuild the search index from the database, or check that it matches (--check)."""
-    from assetmap.search import SearchIndexError, build_index, check_index
+    from assetmap.search import build_index, check_index
     from assetmap.search.index import count_activities
 
     settings = _settings()
     _, sessions = open_database(settings)
     if check:
         with sessions() as session:
-            try:
-                problems = check_index(settings, session)
-            except SearchIndexError as exc:
-                raise click.ClickException(str(exc)) from exc
+            problems = check_index(settings, session)
         for line in problems[:50]:
             click.echo(line)
         if problems:
@@ -261,16 +262,13 @@ def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allo
     assetmap ingest groups.xlsx --dry-run
     assetmap ingest https://example.org/api --format oruk --report report.json
     """
-    from assetmap.ingest import ReadError, ingest_file
+    from assetmap.ingest import ingest_file
 
     settings = _settings()
     _, sessions = open_database(settings, create=True)
-    try:
-        with _clear_errors(), _ingest_progress() as on_progress:
-            report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
-                                 full_import=not partial, allow_district=allow_district, on_progress=on_progress)
-    except ReadError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _ingest_progress() as on_progress:
+        report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
+                             full_import=not partial, allow_district=allow_district, on_progress=on_progress)
     click.echo(report.to_text())
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
@@ -296,15 +294,14 @@ def _ingest_progress():
         yield lambda stage, done, total: progress.update(task, description=labels.get(stage, stage), completed=done, total=total)
 
 
-@main.command()
+@main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def serve(host, port):
+def serve_cmd(host, port):
     """Run the website (search page, activity pages, print sheets and the JSON API)."""
     from assetmap.web import create_app
 
-    with _clear_errors():
-        app = create_app(_settings())
+    app = create_app(_settings())
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     app.run(host=host, port=port, debug=False)
 

@@ -7,6 +7,7 @@ PostGIS database can be upgraded in place when the models change.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -14,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from assetmap.errors import AssetmapError
 
-class DatabaseError(Exception):
+
+class DatabaseError(AssetmapError):
     """A database that cannot be used as it is; the message says how to fix it."""
 
 
@@ -29,6 +32,13 @@ class PostgisNotFound(DatabaseError):
 
 SPATIALITE_HINT = "SpatiaLite not found: apt-get install libsqlite3-mod-spatialite"
 POSTGIS_HINT = "PostGIS is not available in this database: apt-get install postgresql-15-postgis-3, then CREATE EXTENSION postgis"
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
 
 
 def is_sqlite(url: str | sa.URL) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-STATES = ("fresh", "ageing", "stale", "unknown")
+from assetmap.db import as_utc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,10 +22,6 @@ class Freshness:
         return self.state in ("stale", "unknown")
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 def freshness_of(last_verified: dt.datetime | None, now: dt.datetime, ageing_after_days: int, stale_after_days: int) -> Freshness:
     """``fresh`` → ``ageing`` → ``stale`` with age; ``unknown`` when nobody ever checked.
 
@@ -35,7 +31,7 @@ def freshness_of(last_verified: dt.datetime | None, now: dt.datetime, ageing_aft
     """
     if last_verified is None:
         return Freshness("unknown", None)
-    days = max(0, (_as_utc(now) - _as_utc(last_verified)).days)
+    days = max(0, (as_utc(now) - as_utc(last_verified)).days)
     if days >= stale_after_days:
         return Freshness("stale", days)
     if days >= ageing_after_days:

@@ -16,6 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from assetmap.vocab import AREA_KINDS
+
 # The UK postcode format (BS 7666), with the special case GIR 0AA.
 POSTCODE_RE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 OUTWARD_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -150,7 +152,7 @@ class AreaIndex:
         result[point_idx[first]] = self._codes[kind][area_idx[first]]
         return result
 
-    def assign(self, lats: Sequence[float], lons: Sequence[float], kinds: Sequence[str] = ("ward", "lad", "stp", "icb")) -> dict[str, np.ndarray]:
+    def assign(self, lats: Sequence[float], lons: Sequence[float], kinds: Sequence[str] = AREA_KINDS) -> dict[str, np.ndarray]:
         """Area codes for many points at once: ``{kind: array of codes or None}``.
 
         Points with NaN coordinates get None everywhere.

@@ -14,12 +14,6 @@ from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-AREA_KINDS = ("ward", "lad", "stp", "icb")
-DELIVERY_MODES = ("in_person", "online", "telephone")
-STATUSES = ("active", "paused", "closed")
-PRECISIONS = ("postcode", "district", "coordinates", "none")
-
-
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, dt.datetime: DateTime(timezone=True)}
 
@@ -183,6 +177,49 @@ class DuplicateLink(Base):
     activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
     other_id: Mapped[str] = mapped_column(ForeignKey("activity.id"))
     reason: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(Base):
+    """One change to one record: who or which source (and ingest run), when, and each field before and after.
+
+    Written only by ``assetmap.changes``, the one write path. A record's creation by an ingest is one
+    row with no field values (the record itself and its raw row say what arrived); every later
+    change keeps ``fields`` as ``{field: [before, after]}``, so the history of any field can be
+    read back from its first ``before``. ``actor`` is ``source:<name>`` or ``editor:<email>``.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    changed_at: Mapped[dt.datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(20))
+    ingest_run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ingest_run.id"), nullable=True, index=True)
+    fields: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
+
+
+class FieldEdit(Base):
+    """A field whose current value a person set, so a re-import does not quietly undo it.
+
+    ``source_value`` is what the record's source last said for the field (when the person edited
+    it, or at a later import): a re-import that still says it leaves the person's value alone; one
+    that says something new is a conflict, kept here (``conflict_value``) and listed in the report
+    for an editor to settle, unless the person's edit is older than the previous import, when the
+    source's newer word wins.
+    """
+
+    __tablename__ = "field_edit"
+
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    edited_by: Mapped[str] = mapped_column(String(300))
+    edited_at: Mapped[dt.datetime] = mapped_column()
+    source_value: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
+    conflict_value: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
+    conflict_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
 
 
 class SearchLog(Base):

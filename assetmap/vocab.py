@@ -26,6 +26,9 @@ DAY_INDEX = {day: i for i, day in enumerate(DAYS)}           # Monday is 0, as i
 DAY_NAMES = {label.lower(): day for day, label in DAY_LABELS.items()}   # "monday" -> "mon"
 ICAL_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
 
+# How often a schedule meets; "irregular" when no rule could be read.
+FREQUENCIES = ("daily", "weekly", "fortnightly", "monthly", "irregular")
+
 TIMES_OF_DAY = ("morning", "afternoon", "evening")
 TIME_LABELS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening"}
 
@@ -33,6 +36,8 @@ DELIVERY_MODES = ("in_person", "online", "telephone")
 DELIVERY_LABELS = {"in_person": "In person", "online": "Online", "telephone": "By telephone"}
 
 STATUSES = ("active", "paused", "closed")
+FRESHNESS_STATES = ("fresh", "ageing", "stale", "unknown")   # from last_verified; see assetmap.freshness
+CAPACITY_LABELS = {"accepting": "Taking new people", "waiting_list": "Waiting list", "referral_needed": "Needs a referral"}
 PRECISIONS = ("postcode", "district", "coordinates", "none")
 
 

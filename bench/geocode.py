@@ -19,7 +19,7 @@ import shapely
 
 from assetmap import geo
 from assetmap.config import load_settings
-from assetmap.postcodes import PostcodeLookup
+from assetmap.places.postcodes import PostcodeLookup
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

@@ -93,7 +93,7 @@ def fresh_database(folder: Path):
     import pyproj  # noqa: F401  (before mod_spatialite, see assetmap.db)
     import sqlean
 
-    from assetmap.ingest.boundaries import load_boundaries
+    from assetmap.areas.boundaries import load_boundaries
 
     path = folder / "bench.db"
     connection = sqlean.connect(str(path))

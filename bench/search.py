@@ -187,7 +187,8 @@ ORDER BY rank LIMIT 20
 
 
 def run_fts(engine, qs: list[Question], deadline: float, joiner: str = " OR ") -> list[float]:
-    from assetmap.search.text import content_words, words_of
+    from assetmap.search.text import content_words
+    from assetmap.words import words_of
 
     timings = []
     with engine.connect() as conn:

@@ -64,6 +64,14 @@ def settings(tmp_path_factory, shared_data) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def postcodes(settings):
+    """The whole ONS postcode directory (from the cache folder), loaded once per run."""
+    from assetmap.places.postcodes import PostcodeLookup
+
+    return PostcodeLookup.load(settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
 def postgis_url(request):
     """A running PostGIS cluster's URL, started once per run."""
     try:

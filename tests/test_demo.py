@@ -5,7 +5,8 @@ import dataclasses
 import sqlalchemy as sa
 
 from assetmap import db
-from assetmap.demo import load_manifest, prepare_demo
+from assetmap.areas.manifest import load_manifest
+from assetmap.demo import prepare_demo
 from assetmap.models import Activity, Area
 from assetmap.search import SearchParams, search_activities
 

@@ -18,7 +18,8 @@ from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from assetmap import queries
+from assetmap import changes
+from assetmap.areas.queries import area_names, load_area_index
 from assetmap.config import Settings
 from assetmap.ingest import load
 from assetmap.ingest.clean import clean_row, record_key, stable_id
@@ -127,17 +128,19 @@ def _profile(entries) -> str:
 def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: str | None = None,
                source: str | None = None, dry_run: bool = False, full_import: bool = True,
                allow_district: bool = False, postcodes=None, area_index=None,
-               on_progress: Progress | None = None, index_feed=None) -> IngestReport:
+               on_progress: Progress | None = None, index_feed=None, tx: changes.Transaction | None = None) -> IngestReport:
     """Read a file or feed into the database in the caller's transaction and report what happened.
 
     ``dry_run`` reads from the database (to say what would change) but writes nothing.
     ``full_import`` closes the source's records missing from the input. ``postcodes`` and
     ``area_index`` default to the ONS postcode directory and the boundaries in the database.
     ``index_feed`` (an ``assetmap.search.IndexFeed``) is handed big changes as they are written.
+    Every write goes through ``tx`` (``assetmap.changes``; one is made on ``session`` if not given).
     """
     fmt = fmt or sniff_format(path)
     source = source or default_source(path)
     now = settings.clock()
+    tx = tx or changes.Transaction(session, now, changes.source_actor(source), feed=index_feed)
     report = IngestReport(file=str(path), format=fmt, source=source, dry_run=dry_run, full_import=full_import)
     timer = _Timer(report.timings)
     with timer("locate"):
@@ -152,12 +155,13 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     with timer("locate"):
         locate_drafts(activities, postcodes, area_index, allow_district)
         if any(d.extra.get("service_area_text") for d in activities):
-            assign_service_areas(activities, codes_by_name(queries.area_names(session)))
+            assign_service_areas(activities, codes_by_name(area_names(session)))
     _progress(on_progress, "located", len(activities))
     with timer("link"):
         state = _link_and_dedupe(held, cleaned, activities, [c for _, c in entries if isinstance(c, Unchanged)], source)
     with timer("load"):
-        _load(session, report, state, entries, now, dry_run, full_import, index_feed)
+        _load(tx, report, state, entries, dry_run, full_import)
+    report.conflicts = [c.to_json() for c in tx.conflicts]
     _progress(on_progress, "loaded", len(entries))
     return report
 
@@ -168,10 +172,10 @@ def _progress(on_progress: Progress | None, stage: str, done: int) -> None:
 
 
 def _references(session, settings, postcodes, area_index, report: IngestReport):
-    from assetmap.postcodes import PostcodeLookup
+    from assetmap.places.postcodes import PostcodeLookup
 
     postcodes = postcodes if postcodes is not None else PostcodeLookup.load(settings.cache_dir)
-    area_index = area_index if area_index is not None else queries.load_area_index(session)
+    area_index = area_index if area_index is not None else load_area_index(session)
     if not len(area_index):
         report.notes.append("no boundaries loaded, so wards and NHS areas were not assigned "
                             "(run `assetmap boundaries load FILE --kind ward --vintage 2021-12`)")
@@ -211,8 +215,9 @@ def _link_and_dedupe(held: _Held, cleaned: list[Cleaned], activities: list[Activ
     return _RunState(held, kept, dropped, created, [u for u in unchanged if u.line not in superseded], superseded)
 
 
-def _load(session: Session, report: IngestReport, state: _RunState, entries: list[Entry], now, dry_run: bool, full_import: bool,
-          index_feed=None) -> None:
+def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entries: list[Entry], dry_run: bool,
+          full_import: bool) -> None:
+    session, now, index_feed = tx.session, tx.now, tx.feed
     held = state.held
     plan = load.plan_upsert(state.kept + state.created_orgs, {**held.activities, **held.organisations})
     plan.unchanged += [u.id for u in state.unchanged]
@@ -224,18 +229,19 @@ def _load(session: Session, report: IngestReport, state: _RunState, entries: lis
     feeding = not dry_run and index_feed is not None and index_feed.start(session, _activity_changes(plan))
     if not dry_run:
         run = load.record_run(session, report.source, report.file, report.format, full_import, now)
-        written_names = load.upsert_organisations(session, plan, now)
+        tx.run_id = run.id
+        written_names = load.upsert_organisations(tx, plan)
         written = None
         if feeding:
             names = {i: h.name for i, h in held.organisations.items()} | written_names
             written = lambda rows: index_feed.send_rows(rows, names)  # noqa: E731
-        load.upsert_activities(session, plan, now, run.id, written)
+        load.upsert_activities(tx, plan, written)
         load.save_rejections(session, run.id, rejections)
         load.save_duplicate_links(session, links)
     report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]
     if full_import:
         protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
-        _close_missing(session, report, state, protected, now, dry_run)
+        _close_missing(None if dry_run else tx, report, state, protected)
     _fill_report(report, state, plan, entries, links)
     if feeding:
         index_feed.send(session, report.changed_ids)  # the rest: updated, re-checked and closed records
@@ -249,14 +255,14 @@ def _activity_changes(plan: load.Plan) -> int:
     return sum(isinstance(d, ActivityDraft) for d in changed) + len(plan.deleted)
 
 
-def _close_missing(session, report: IngestReport, state: _RunState, protected: set[str], now, dry_run: bool) -> None:
+def _close_missing(tx: changes.Transaction | None, report: IngestReport, state: _RunState, protected: set[str]) -> None:
     """Close held records the input no longer has; a rejected row with an id protects its record."""
     seen = {d.id for d in state.kept} | {d.draft.id for d in state.dropped} | {u.id for u in state.unchanged} | protected
     if not state.unchanged and not any(isinstance(d, ActivityDraft) and not d.deleted for d in state.kept):
         if state.held.activities:
             report.notes.append("no activities were accepted, so none of this source's records were closed")
         return
-    report.closed += load.close_missing(session, state.held.activities, seen, now, dry_run)
+    report.closed += load.close_missing(tx, state.held.activities, seen)
 
 
 def _rejected_id(rejection: Rejection, source: str) -> str:
@@ -286,44 +292,19 @@ def _fill_report(report: IngestReport, state: _RunState, plan: load.Plan, entrie
 
 
 def ingest_file(settings: Settings, sessions: sessionmaker, path: str | Path, **options) -> IngestReport:
-    """``run_ingest`` in its own transaction; after the commit, the search index catches up.
+    """``run_ingest`` through the one write path: its own transaction, then the search index catches up.
 
     A big change is indexed by a second process while the transaction runs and committed after it;
-    if that writer fails, the index is updated here the ordinary way.
+    if that writer fails, the index is updated the ordinary way after the commit.
     """
-    feed = _index_feed(settings)
-    try:
-        with sessions.begin() as session:
-            report = run_ingest(path, session, settings, index_feed=feed, **options)
-    except BaseException:
-        if feed is not None:
-            feed.cancel()
-        raise
-    if not report.dry_run and report.changed_ids:
-        start = time.perf_counter()
-        outcome = feed.commit() if feed is not None else ""
-        if outcome != "committed":
-            if outcome:
-                report.notes.append(f"search index updated after loading instead ({outcome})")
-            _update_search_index(settings, sessions, report.changed_ids)
-        report.timings["index"] = time.perf_counter() - start
-    elif feed is not None:
-        feed.cancel()
+    from assetmap.search import IndexFeed
+
+    source = options.pop("source", None) or default_source(path)
+    with changes.writing(settings, sessions, changes.source_actor(source), feed=IndexFeed(settings)) as tx:
+        report = run_ingest(path, tx.session, settings, source=source, tx=tx, index_feed=tx.feed, **options)
+        if report.dry_run:
+            tx.changed_ids.clear()
+    report.notes += tx.notes
+    if tx.changed_ids:
+        report.timings["index"] = tx.index_seconds
     return report
-
-
-def _index_feed(settings: Settings):
-    try:
-        from assetmap.search import IndexFeed
-    except (ImportError, AttributeError):  # search is optional: without it there is no index to update
-        return None
-    return IndexFeed(settings)
-
-
-def _update_search_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:
-    try:
-        from assetmap.search import update_index
-    except (ImportError, AttributeError):  # search is optional: without it there is no index to update
-        return
-    with sessions() as session:
-        update_index(settings, session, ids)

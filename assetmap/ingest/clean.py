@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from assetmap import geo, taxonomy
 from assetmap.ingest import feeds, headers, values
 from assetmap.ingest.records import ORGANISATION, ActivityDraft, Cleaned, OrganisationDraft, Problem, RawRow, Rejection
-from assetmap.ingest.schedule import Schedule, from_day_columns, parse_schedule
+from assetmap.schedule import ParsedSchedule, from_day_columns, parse_schedule
 
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://assetmap.example/ids")
 AUDIENCE_SLUGS = {"young-people", "older-people", "carers", "parents-families", "disability"}
@@ -183,7 +183,7 @@ def categories_of(given: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _set_schedule(draft: ActivityDraft, fields, labels, today) -> None:
-    parsed: Schedule | None = fields.get("schedule_parsed")
+    parsed: ParsedSchedule | None = fields.get("schedule_parsed")
     text = values.plain(fields.get("schedule"))
     day_columns = {k[-3:]: v for k, v in fields.items() if k.startswith("schedule_") and k != "schedule_parsed" and not values.is_blank(v)}
     if parsed is None and day_columns:

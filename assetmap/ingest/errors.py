@@ -1,7 +1,9 @@
 """What can go wrong in ingest as an exception (bad rows are not exceptions: they are Rejections)."""
 
+from assetmap.errors import AssetmapError
 
-class IngestError(Exception):
+
+class IngestError(AssetmapError):
     """An ingest that cannot go ahead; the message says what to fix."""
 
 

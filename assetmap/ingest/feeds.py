@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-from assetmap.ingest import schedule as schedules
+from assetmap import schedule as schedules
+from assetmap.vocab import DAY_NAMES
 
 LEGACY_KEYS = {"regular_schedules", "holiday_schedules", "service_taxonomys", "eligibilitys", "physical_addresses",
                "accessibility_for_disabilities", "review", "reviews", "link_taxonomy"}
@@ -186,9 +187,6 @@ def oruk_organisation_fields(org: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- OpenActive (RPDE items whose data is schema.org-style JSON-LD) ------------------------------
 
-SCHEMA_DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA", "sunday": "SU"}
-
-
 def _labels(values: Any) -> list[str]:
     items = values if isinstance(values, list) else [values] if values else []
     return [str(v.get("prefLabel") or v.get("name") or "") if isinstance(v, Mapping) else str(v) for v in items]
@@ -197,7 +195,7 @@ def _labels(values: Any) -> list[str]:
 def _openactive_schedule(data: Mapping[str, Any]) -> tuple[Any, str]:
     entries = []
     for schedule in _items(data.get("eventSchedule")):
-        days = [SCHEMA_DAYS.get(str(d).rsplit("/", 1)[-1].lower(), "") for d in schedule.get("byDay") or []]
+        days = [schedules.ical_of(DAY_NAMES.get(str(d).rsplit("/", 1)[-1].lower())) for d in schedule.get("byDay") or []]
         weeks = str(schedule.get("repeatFrequency") or "P1W")
         entries.append({"byday": ",".join(d for d in days if d), "opens_at": schedule.get("startTime"),
                         "closes_at": schedule.get("endTime"), "freq": "MONTHLY" if "M" in weeks[1:] else "WEEKLY",

@@ -11,8 +11,7 @@ import functools
 import re
 from typing import Any, Iterable, Mapping
 
-DAY_NAMES = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
-             "saturday": "sat", "sunday": "sun"}
+from assetmap.vocab import DAY_NAMES
 
 # field -> the names it goes by (already in key form: lower case, letters and digits only).
 VARIANTS: dict[str, tuple[str, ...]] = {

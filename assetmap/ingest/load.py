@@ -16,25 +16,17 @@ from typing import Callable, Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assetmap.changes import CHUNK, Transaction, insert_rows
+from assetmap.changes import chunks as _chunks
 from assetmap.ingest.dedupe import NO_ROW, OtherRecord, same_content
 from assetmap.ingest.link import KnownOrganisation
 from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Rejection
+from assetmap.db import as_utc
 from assetmap.models import Activity, DuplicateLink, IngestRun, Organisation, RejectedRow, Verification
 
-CHUNK = 500
+__all__ = ["as_utc", "Held", "Plan", "plan_upsert"]
+
 WRITE_BATCH = 5_000   # new records per INSERT: small enough to hand on to the index writer early
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands datetimes back without a zone; they were written in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
-
-
-def _chunks(items: Sequence, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,68 +171,29 @@ def _verification_columns(draft: ActivityDraft) -> dict:
     return {"last_verified": draft.last_verified, "verified_by": draft.verified_by, "verified_how": draft.verified_how}
 
 
-def _limits(table: sa.Table) -> dict[str, int]:
-    return {c.name: c.type.length for c in table.columns if isinstance(c.type, sa.String) and c.type.length}
-
-
-def fit(table: sa.Table, rows: list[dict]) -> list[dict]:
-    """Text cut to its column's length: PostgreSQL refuses a longer value, and one long cell must not sink a run."""
-    limits = _limits(table)
-    for row in rows:
-        for name, length in limits.items():
-            value = row.get(name)
-            if isinstance(value, str) and len(value) > length:
-                row[name] = value[:length]
-    return rows
-
-
-def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """One executemany for rows with the same keys (the ORM would split rows whose None-ness differs)."""
-    if rows:
-        session.connection().execute(table.insert(), fit(table, rows))
-
-
-def stamp_ingested(session: Session, table: sa.Table, ids: Sequence[str], now: dt.datetime) -> None:
-    """``last_ingested`` on unchanged records: the only thing an unchanged row touches."""
-    if ids:
-        statement = table.update().where(table.c.id == sa.bindparam("row_id")).values(last_ingested=sa.bindparam("stamp"))
-        session.connection().execute(statement, [{"row_id": i, "stamp": now} for i in ids])
-
-
-def update_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """UPDATE … WHERE id = ? as one executemany per set of columns."""
-    by_keys: dict[tuple, list[dict]] = {}
-    for row in rows:
-        by_keys.setdefault(tuple(sorted(row)), []).append(row)
-    for keys, group in by_keys.items():
-        columns = [k for k in keys if k != "id"]
-        statement = table.update().where(table.c.id == sa.bindparam("row_id")).values({c: sa.bindparam(c) for c in columns})
-        session.connection().execute(statement, [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in fit(table, group)])
-
-
-def upsert_activities(session: Session, plan: Plan, now: dt.datetime, run_id: int | None,
-                      written: Callable[[list[dict]], None] | None = None) -> None:
+def upsert_activities(tx: Transaction, plan: Plan, written: Callable[[list[dict]], None] | None = None) -> None:
     """Insert new, update changed and re-checked, stamp unchanged, close deleted: a handful of statements.
 
-    ``written`` (optional) is given each batch of new records as soon as it is in (the column
-    values as stored), so a search index can be built alongside (see ``assetmap.search.background``).
+    Every write goes through ``tx`` (``assetmap.changes``), which audits it and keeps fields a person
+    edited. ``written`` (optional) is given each batch of new records as soon as it is in (the
+    column values as stored), so a search index can be built alongside (``assetmap.search.background``).
     """
-    table = Activity.__table__
+    now = tx.now
     new = [a for a in plan.new if isinstance(a, ActivityDraft)]
     for batch in _chunks(new, WRITE_BATCH):
         rows = [activity_row(d, now) | {"first_seen": now, "last_modified": now} for d in batch]
-        insert_rows(session, table, rows)
+        tx.insert_activities(rows)
         if written:
             written(rows)
     changed = [a for a in plan.changed if isinstance(a, ActivityDraft)]
-    update_rows(session, table, [activity_row(d, now, d.id in plan.new_checks) | {"last_modified": now} for d in changed])
+    tx.update_activities([activity_row(d, now, d.id in plan.new_checks) | {"last_modified": now} for d in changed])
     rechecked = [a for a in plan.rechecked if isinstance(a, ActivityDraft)]
     refreshed = [a for a in plan.refreshed if isinstance(a, ActivityDraft)]
-    update_rows(session, table, [{"id": d.id, "raw": d.raw, "content_hash": d.content_hash, "last_ingested": now,
-                                  **(_verification_columns(d) if d.id in plan.new_checks else {})} for d in rechecked + refreshed])
-    stamp_ingested(session, table, plan.unchanged, now)
-    close_activities(session, plan.deleted, now)
-    _save_verifications(session, [d for d in new + changed + rechecked if d.id in plan.new_checks], run_id)
+    tx.update_activities([{"id": d.id, "raw": d.raw, "content_hash": d.content_hash, "last_ingested": now,
+                           **(_verification_columns(d) if d.id in plan.new_checks else {})} for d in rechecked + refreshed])
+    tx.stamp_ingested(Activity.__table__, plan.unchanged)
+    close_activities(tx, plan.deleted)
+    _save_verifications(tx.session, [d for d in new + changed + rechecked if d.id in plan.new_checks], tx.run_id)
 
 
 def _save_verifications(session: Session, drafts: Sequence[ActivityDraft], run_id: int | None) -> None:
@@ -250,20 +203,17 @@ def _save_verifications(session: Session, drafts: Sequence[ActivityDraft], run_i
          "method": d.verified_how or "", "ingest_run_id": run_id} for d in drafts])
 
 
-def close_activities(session: Session, ids: Sequence[str], now: dt.datetime) -> None:
+def close_activities(tx: Transaction, ids: Sequence[str]) -> None:
     """Close records; the row half of their hash is cleared so the row, if it comes back, is read again and reopens them."""
-    forget_row = sa.literal(NO_ROW) + sa.func.substr(Activity.content_hash, 33)
-    for chunk in _chunks(list(ids)):
-        session.execute(sa.update(Activity).where(Activity.id.in_(chunk))
-                        .values(status="closed", last_modified=now, last_ingested=now, content_hash=forget_row)
-                        .execution_options(synchronize_session=False))
+    if ids:
+        tx.close_activities(ids, forget_row=sa.literal(NO_ROW) + sa.func.substr(Activity.content_hash, 33))
 
 
-def close_missing(session: Session, held: dict[str, Held], seen: set[str], now: dt.datetime, dry_run: bool = False) -> list[dict[str, str]]:
-    """Records of the source missing from a full re-import: closed (never deleted) and listed."""
+def close_missing(tx: Transaction | None, held: dict[str, Held], seen: set[str]) -> list[dict[str, str]]:
+    """Records of the source missing from a full re-import: closed (never deleted) and listed; ``tx`` None for a dry run."""
     missing = [h for h in held.values() if h.status != "closed" and h.id not in seen]
-    if not dry_run:
-        close_activities(session, [h.id for h in missing], now)
+    if tx is not None:
+        close_activities(tx, [h.id for h in missing])
     return [{"id": h.id, "name": h.name} for h in missing]
 
 
@@ -275,13 +225,13 @@ def organisation_row(org: OrganisationDraft, now: dt.datetime) -> dict:
             "extra": extra}
 
 
-def upsert_organisations(session: Session, plan: Plan, now: dt.datetime) -> dict[str, str]:
+def upsert_organisations(tx: Transaction, plan: Plan) -> dict[str, str]:
     """Insert new and update changed organisations; returns the names written, by id (as stored)."""
-    new = [organisation_row(o, now) | {"first_seen": now} for o in plan.new if isinstance(o, OrganisationDraft)]
-    insert_rows(session, Organisation.__table__, new)
-    changed = [organisation_row(o, now) for o in plan.changed + plan.rechecked + plan.refreshed if isinstance(o, OrganisationDraft)]
-    update_rows(session, Organisation.__table__, changed)
-    stamp_ingested(session, Organisation.__table__, plan.unchanged, now)
+    new = [organisation_row(o, tx.now) | {"first_seen": tx.now} for o in plan.new if isinstance(o, OrganisationDraft)]
+    tx.insert_organisations(new)
+    changed = [organisation_row(o, tx.now) for o in plan.changed + plan.rechecked + plan.refreshed if isinstance(o, OrganisationDraft)]
+    tx.update_organisations(changed)
+    tx.stamp_ingested(Organisation.__table__, plan.unchanged)
     return {row["id"]: row["name"] for row in new + changed}
 
 

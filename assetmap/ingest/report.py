@@ -58,6 +58,7 @@ class IngestReport:
     notes: list[str] = dataclasses.field(default_factory=list)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     changed_ids: list[str] = dataclasses.field(default_factory=list)
+    conflicts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     run_id: int | None = None
 
     @property
@@ -79,7 +80,7 @@ class IngestReport:
             "problems": [{"file": p.file, "line": p.line, "field": p.problem.field, "reason": p.problem.reason,
                           "value": p.problem.value, "message": p.describe()} for p in self.problems],
             "closed": self.closed, "duplicates": self.duplicates, "organisations": self.organisations,
-            "notes": self.notes, "run_id": self.run_id,
+            "notes": self.notes, "conflicts": self.conflicts, "run_id": self.run_id,
         }
 
     def to_text(self, shown: int = SHOWN_PROBLEMS) -> str:
@@ -91,6 +92,9 @@ class IngestReport:
         if self.closed:
             lines.append(f"Closed (missing from this full import of {self.source}): {len(self.closed)}")
             lines += [f"  {c['id']}  {c['name']}" for c in self.closed[:shown]]
+        if self.conflicts:
+            lines.append(f"Fields a person edited that this source gives differently: {len(self.conflicts)}")
+            lines += [f"  {describe_conflict(c)}" for c in self.conflicts[:shown]]
         if self.duplicates:
             lines.append(f"Likely duplicates of records from other sources (linked, not merged): {len(self.duplicates)}")
         if self.organisations:
@@ -101,6 +105,16 @@ class IngestReport:
         profile = f", looks like {self.profile}" if self.profile and self.profile != self.format else ""
         mode = " [dry run: nothing written]" if self.dry_run else "" if self.full_import else " [partial import]"
         return f"Ingested {self.file} ({self.format}{profile}) as source \"{self.source}\"{mode}"
+
+
+def describe_conflict(conflict: Mapping[str, Any]) -> str:
+    """One line for a person: whose value stands and what the source now says."""
+    said, current = conflict["source_value"], conflict["current"]
+    who = conflict["edited_by"].removeprefix("editor:")
+    if conflict["kept"] == "edit":
+        return (f"{conflict['activity_id']}  {conflict['field']}: kept {current!r} set by {who}; "
+                f"the source says {said!r} (kept for an editor to settle)")
+    return f"{conflict['activity_id']}  {conflict['field']}: the source changed it to {said!r} since {who} set {current!r}"
 
 
 def row_result(raw: RawRow, cleaned, outcomes: Mapping[str, str], dropped: Mapping[int, Duplicate], superseded: set[int],

@@ -10,27 +10,25 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from assetmap.errors import AssetmapError
 from assetmap.freshness import Freshness
+from assetmap.vocab import DAYS, DELIVERY_MODES, FRESHNESS_STATES, STATUSES, TIMES_OF_DAY
 
 if TYPE_CHECKING:  # pragma: no cover
     from assetmap.models import Activity
     from assetmap.search.near import NearPoint
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIMES = ("morning", "afternoon", "evening")
-DELIVERY = ("in_person", "online", "telephone")
-STATUS_CHOICES = ("active", "paused", "closed", "all")
-FRESHNESS_CHOICES = ("", "fresh", "ageing", "stale", "unknown")
-FACET_KEYS = ("categories", "delivery", "days", "times", "free", "status", "freshness", "audience", "accessibility")
+STATUS_CHOICES = (*STATUSES, "all")
+FRESHNESS_CHOICES = ("", *FRESHNESS_STATES)
 MAX_PER_PAGE = 200
 MAX_RADIUS_KM = 1000.0
 
 
-class SearchError(ValueError):
+class SearchError(AssetmapError):
     """Parameters a search cannot use; the message is plain English, fit to show the person."""
 
 
-class SearchIndexError(RuntimeError):
+class SearchIndexError(AssetmapError):
     """The search index is missing or unreadable: an operator's problem, fixed by ``assetmap index``."""
 
 
@@ -137,8 +135,8 @@ def check_params(params: SearchParams) -> SearchParams:
         categories=_tags(params.categories),
         audience=_tags(params.audience),
         days=_choices(params.days, DAYS, "day"),
-        times=_choices(params.times, TIMES, "time of day"),
-        delivery=_choices(params.delivery, DELIVERY, "way of taking part"),
+        times=_choices(params.times, TIMES_OF_DAY, "time of day"),
+        delivery=_choices(params.delivery, DELIVERY_MODES, "way of taking part"),
         free_only=bool(params.free_only),
         accessibility=_tags(params.accessibility),
         status=status,

@@ -25,6 +25,7 @@ from assetmap.search.near import NearPoint, resolve_near, split_place
 from assetmap.search.params import SearchHit, SearchParams, SearchResults, check_params
 from assetmap.search.spelling import Lexicon
 from assetmap.search.table import table_freshness
+from assetmap.words import typed_words, words_of
 
 LOW_RESULTS = 3      # a search finding fewer than this is logged as unmet demand
 LOG_TEXT_CHARS = 200
@@ -57,12 +58,12 @@ def _words_and_place(session: Session, params: SearchParams) -> tuple[list[str],
     """The query's words, and a place to search near taken from them when no "near" was given."""
     raw = params.text
     if params.near:
-        return text.words_of(raw), params.near
+        return words_of(raw), params.near
     postcodes = geo.find_postcodes(raw)
     if postcodes:
         raw = re.sub(r"\b" + r"\s*".join(postcodes[0].replace(" ", "")) + r"\b", " ", raw, count=1, flags=re.IGNORECASE)
-        return text.words_of(raw), postcodes[0]
-    words, place = split_place(session, text.words_of(raw), text.typed_words(raw))
+        return words_of(raw), postcodes[0]
+    words, place = split_place(session, words_of(raw), typed_words(raw))
     return words, place
 
 

@@ -28,9 +28,11 @@ from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
+from assetmap.schedule import clean_tokens
 from assetmap.search.params import normalise_value
 from assetmap.search.table import as_timestamp
-from assetmap.search.text import category_label, words_of
+from assetmap.search.text import category_label
+from assetmap.words import words_of
 
 INDEX_NAME = "activities_v2"   # change when the schema changes: `assetmap index` then builds afresh
 ID_BYTES = 36
@@ -135,11 +137,6 @@ def facet_lists(value: bytes, field: str) -> list[str]:
     return part.split(",") if part else []
 
 
-def schedule_tokens(schedule) -> list[str]:
-    """Stored schedule tokens ("tue morning") as keyword values, anything malformed dropped."""
-    return [" ".join(str(t).lower().split()) for t in (schedule or []) if len(str(t).split()) == 2]
-
-
 def area_code(value) -> str:
     """ONS codes are compared exactly as published (upper case), unlike free-text tags."""
     return "".join(str(value).replace(",", " ").split()).upper()
@@ -183,7 +180,7 @@ FACET_RULES = {
     "audience": ("audience", _tags),
     "delivery": ("delivery", _tags),
     "accessibility": ("accessibility", _tags),
-    "when": ("schedule", lambda value: list(dict.fromkeys(schedule_tokens(value)))),
+    "when": ("schedule", lambda value: list(dict.fromkeys(clean_tokens(value)))),
     "status": ("status", lambda value: [_normalised_tag(value or "active")]),
     "free": ("is_free", lambda value: [free_value(value)]),
     "serves": ("service_area", lambda value: _tags(value, area_code)),

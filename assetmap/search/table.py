@@ -16,10 +16,10 @@ from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
-from assetmap.search.params import DAYS, TIMES
+from assetmap.schedule import days_of_token, is_token_at, times_of_token
+from assetmap.vocab import FRESHNESS_STATES
 
 MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
-FRESHNESS_STATES = ("fresh", "ageing", "stale", "unknown")
 MASK_CACHE = 64   # filter masks kept per field (a snapshot lives as long as its index generation)
 
 
@@ -109,19 +109,6 @@ def _derived(when: Multi, parts_of) -> Multi:
     return Multi(unique // width, (unique % width).astype(np.int32), names)
 
 
-def _token_days(token: str) -> list[str]:
-    day = token.split(" ")[0]
-    return [day] if day in DAYS else []
-
-
-def _token_times(token: str) -> list[str]:
-    """A token whose part is "any" (time not stated, or all day) counts for every time of day."""
-    part = token.split(" ")[-1]
-    if part == "any":
-        return list(TIMES)
-    return [part] if part in TIMES else []
-
-
 @dataclasses.dataclass
 class Table:
     ids: np.ndarray            # activity ids (object array)
@@ -139,13 +126,13 @@ class Table:
     @property
     def days(self) -> Multi:
         if "days" not in self.multi:
-            self.multi["days"] = _derived(self.multi["when"], _token_days)
+            self.multi["days"] = _derived(self.multi["when"], days_of_token)
         return self.multi["days"]
 
     @property
     def times(self) -> Multi:
         if "times" not in self.multi:
-            self.multi["times"] = _derived(self.multi["when"], _token_times)
+            self.multi["times"] = _derived(self.multi["when"], times_of_token)
         return self.multi["times"]
 
 
@@ -183,9 +170,5 @@ def schedule_mask(table: Table, days: Sequence[str], times: Sequence[str]) -> np
     """
     if not days and not times:
         return None
-    wanted = [
-        token for token in table.multi["when"].values
-        if (not days or token.split(" ")[0] in days)
-        and (not times or token.split(" ")[-1] in times or token.split(" ")[-1] == "any")
-    ]
+    wanted = [token for token in table.multi["when"].values if is_token_at(token, days, times)]
     return table.multi["when"].rows_with_any(wanted, len(table))

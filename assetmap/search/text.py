@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
-import re
-import unicodedata
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -21,10 +19,9 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 
 from assetmap import taxonomy
+from assetmap.words import words_of
 
 SYNONYMS_PATH = Path(__file__).with_name("synonyms.csv")
-MAX_CHARS = 1000          # a pasted letter is cut here: the first words say what is wanted
-MAX_WORDS = 24
 SHORT_QUERY_WORDS = 4     # typo tolerance (fuzzy words) only for short queries, as people type them
 SYNONYM_WEIGHT = 0.8      # a synonym counts a little less than the person's own word …
 SYNONYM_STEP = 0.05       # … and each later one in its row a little less again (rows list the closest first)
@@ -42,38 +39,6 @@ GENERIC_WORDS = frozenset(
     "group groups club clubs session sessions class classes activity activities service services meeting meetings "
     "centre center event events course courses".split()
 )
-_APOSTROPHES = re.compile(r"['\u2019\u2018`\u02bc]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD = re.compile(r"[a-z0-9]+")
-_TYPED_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def normalise_text(text: str, lower: bool = True) -> str:
-    """Lower case, accents and apostrophes gone ("Women’s Café" → "womens cafe"), cut to MAX_CHARS."""
-    text = str(text or "")[:MAX_CHARS]
-    if not text.isascii():  # only non-ASCII text has accents to fold (each distinct character looked at once)
-        text = unicodedata.normalize("NFKD", text)
-        marks = {ch for ch in _NON_ASCII.findall(text) if unicodedata.combining(ch)}
-        if marks:
-            text = text.translate(dict.fromkeys(map(ord, marks)))
-    if not text.isalnum():
-        text = _APOSTROPHES.sub("", text)
-    return text.lower() if lower else text
-
-
-def words_of(text: str, limit: int | None = MAX_WORDS) -> list[str]:
-    """The words of a text as the index sees them; every other character is a separator."""
-    words = _WORD.findall(normalise_text(text))
-    return words if limit is None else words[:limit]
-
-
-def typed_words(text: str, limit: int | None = MAX_WORDS) -> list[str]:
-    """The same words with the person's capitals kept ("near Sale"), or [] if they do not line up."""
-    typed = _TYPED_WORD.findall(normalise_text(text, lower=False))
-    words = words_of(text, limit=None)
-    if [w.lower() for w in typed] != words:
-        return []
-    return typed if limit is None else typed[:limit]
 
 
 def is_stop_word(word: str) -> bool:

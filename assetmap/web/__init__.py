@@ -1,8 +1,8 @@
 """``create_app(settings)``: the only place a Flask app is made.
 
 The engine and sessionmaker live on ``app.extensions["assetmap"]``; each request gets one session
-on ``g``, closed at teardown. Views never write, except that a search which found little adds a
-``SearchLog`` row, committed at teardown when the request succeeded.
+on ``g``, closed (never committed) at teardown. Records change only through ``assetmap.changes``;
+the one other write, a search that found little, is saved explicitly by ``save_search_log``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import secrets
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g
 
 from assetmap import db
@@ -46,14 +47,23 @@ def get_session():
     return g.session
 
 
-def _close_session(error):
-    session = g.pop("session", None)
-    if session is None:
+def save_search_log(session) -> None:
+    """Commit the ``SearchLog`` row a search that found little left in the session, explicitly.
+
+    Unmet demand is a statistic, not worth a resident's wait: if the database is busy the row is
+    dropped rather than failing the page.
+    """
+    if not session.new:
         return
     try:
-        if error is None and session.new:
-            session.commit()  # only SearchLog rows are ever added by a request
-    finally:
+        session.commit()
+    except sa.exc.OperationalError:
+        session.rollback()
+
+
+def _close_session(_error):
+    session = g.pop("session", None)
+    if session is not None:
         session.close()
 
 

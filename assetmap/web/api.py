@@ -7,11 +7,12 @@ from flask import Blueprint, jsonify, request
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from assetmap import geo, queries
+from assetmap import geo
+from assetmap.areas.queries import areas_in_bbox
 from assetmap.models import Activity
 from assetmap.search import search_activities
 
-from . import get_session, get_settings
+from . import get_session, get_settings, save_search_log
 from .errors import BadRequest, NotFound
 from .params import bounding_box, search_params
 from .present import to_item
@@ -22,7 +23,9 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 def run_search(args):
     """The one query both the list and the map use, with the same arguments."""
     params = search_params(args)
-    return params, search_activities(get_session(), get_settings(), params)
+    results = search_activities(get_session(), get_settings(), params)
+    save_search_log(get_session())
+    return params, results
 
 
 def _near_json(near):
@@ -79,7 +82,7 @@ def areas_geojson():
         raise BadRequest("bbox is required: west,south,east,north")
     features = [{"type": "Feature", "properties": {"code": area.code, "name": area.name, "kind": area.kind},
                  "geometry": mapping(to_shape(area.geom).simplify(0.0002))}
-                for area in queries.areas_in_bbox(get_session(), kind, *box)]
+                for area in areas_in_bbox(get_session(), kind, *box)]
     response = jsonify({"type": "FeatureCollection", "features": features})
     response.mimetype = "application/geo+json"
     return response

@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from assetmap.errors import AssetmapError
 from assetmap.search import SearchError, SearchIndexError
 
 
-class WebError(Exception):
+class WebError(AssetmapError):
+    """An HTTP error with a status and a title; the message is shown to the person."""
+
     status = 500
     title = "Something went wrong"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class BadRequest(WebError):

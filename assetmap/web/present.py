@@ -15,10 +15,9 @@ from assetmap import taxonomy
 from assetmap.config import Settings
 from assetmap.freshness import Freshness, describe_age, freshness_of
 from assetmap.models import Activity
+from assetmap.vocab import DELIVERY_LABELS
 
 SAFE_SCHEMES = ("http", "https")
-DELIVERY_WORDS = {"in_person": "In person", "online": "Online", "telephone": "By telephone"}
-CAPACITY_WORDS = {"accepting": "Taking new people", "waiting_list": "Waiting list", "referral_needed": "Needs a referral"}
 WHO_WORDS = {"organiser": "the organiser", "organizer": "the organiser"}
 
 
@@ -60,7 +59,7 @@ def how_to_join(activity: Activity) -> str:
 
 
 def delivery_words(activity: Activity) -> str:
-    return ", ".join(DELIVERY_WORDS.get(mode, mode) for mode in activity.delivery or []) or "Not stated"
+    return ", ".join(DELIVERY_LABELS.get(mode, mode) for mode in activity.delivery or []) or "Not stated"
 
 
 def category_labels(activity: Activity) -> list[str]:

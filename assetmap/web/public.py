@@ -6,19 +6,20 @@ from flask import Blueprint, render_template, request, url_for
 
 from assetmap import taxonomy
 from assetmap.models import Activity
+from assetmap.schedule import Schedule, describe_next
+from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, TIME_LABELS, choices
 
 from . import get_session, get_settings
 from .api import run_search
 from .errors import NotFound
 from .present import category_labels, delivery_words, freshness, freshness_line, how_to_join, safe_url, sms_text
-from .sessions_calendar import describe_next
 
 blueprint = Blueprint("public", __name__)
 MAX_SHORTLIST = 20
 FILTERS = {
-    "day": [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday")],
-    "time": [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening")],
-    "delivery": [("in_person", "In person"), ("online", "Online"), ("telephone", "By telephone")],
+    "day": choices(DAY_LABELS),
+    "time": choices(TIME_LABELS),
+    "delivery": choices(DELIVERY_LABELS),
 }
 
 
@@ -51,7 +52,7 @@ def activity_page(activity_id: str):
     found = get_session().get(Activity, activity_id)
     if found is None:
         raise NotFound("We could not find that activity. It may have been removed.")
-    next_line = describe_next((found.extra or {}).get("schedule"), get_settings().today())
+    next_line = describe_next(Schedule.from_extra(found.extra), get_settings().today())
     return render_template("activity.html", next_session=next_line, **_view(found))
 
 

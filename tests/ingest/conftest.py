@@ -1,4 +1,4 @@
-"""Fixtures for ingest tests: the real area index and postcode directory, built once per session."""
+"""Fixtures for ingest tests: the real area index, built once per session (the postcode directory is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import shapely
 
 from assetmap.geo import AreaIndex, AreaShape
 from assetmap.ingest import run_ingest
-from assetmap.postcodes import PostcodeLookup
 
 FOCUS_WARDS = "test_regions/wards_dec2021_focus_stps.geojson"
 
@@ -23,11 +22,6 @@ def area_index(shared_data) -> AreaIndex:
                   {"lad": f["properties"]["LAD21CD"], "stp": f["properties"]["STP21CD"], "icb": f["properties"]["ICB22CD"]})
         for f in collection["features"]
     )
-
-
-@pytest.fixture(scope="session")
-def postcodes(settings) -> PostcodeLookup:
-    return PostcodeLookup.load(settings.cache_dir)
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def template_db(tmp_path_factory, shared_data):
     costs milliseconds.
     """
     from assetmap import db
-    from assetmap.ingest.boundaries import load_boundaries
+    from assetmap.areas.boundaries import load_boundaries
 
     path = tmp_path_factory.mktemp("template") / "template.db"
     init_spatial_metadata(path)

@@ -3,7 +3,7 @@ import importlib
 
 import pytest
 
-MODULES = ["assetmap.taxonomy", "assetmap.ingest.values", "assetmap.ingest.schedule", "assetmap.ingest.clean",
+MODULES = ["assetmap.taxonomy", "assetmap.ingest.values", "assetmap.schedule", "assetmap.ingest.clean",
            "assetmap.ingest.link"]
 
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-import assetmap.ingest as ingest_package
+from assetmap import changes
 from assetmap.ingest import ingest_file, load
 from assetmap.models import Activity
 from assetmap.search import SearchParams, background, build_index, check_index, search_activities
@@ -31,7 +31,7 @@ def indexed_names(settings):
 
 def test_a_big_change_is_indexed_alongside_and_matches_the_database(indexed, postcodes, monkeypatch, tmp_path):
     settings, sessions = indexed
-    monkeypatch.setattr(ingest_package, "_update_search_index", lambda *a: pytest.fail("the index writer should have done it"))
+    monkeypatch.setattr(changes, "_update_index", lambda *a: pytest.fail("the index writer should have done it"))
     report = ingest_file(settings, sessions, write(tmp_path, ROWS), postcodes=postcodes)
     with sessions() as session:
         assert check_index(settings, session) == []

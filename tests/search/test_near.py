@@ -6,7 +6,7 @@ import pytest
 
 from assetmap.search import SearchError
 from assetmap.search.near import resolve_near, split_place
-from assetmap.search.text import typed_words, words_of
+from assetmap.words import typed_words, words_of
 
 TRAFFORD, MANCHESTER = "E08000009", "E08000003"
 

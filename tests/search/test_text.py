@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assetmap.search.text import (
-    SYNONYMS_PATH, QueryPlan, corrected_text, is_short, load_synonyms, plan_query, read_synonyms, typed_words,
-    unknown_words, words_of,
+    SYNONYMS_PATH, QueryPlan, corrected_text, is_short, load_synonyms, plan_query, read_synonyms, unknown_words,
 )
+from assetmap.words import typed_words, words_of
 
 
 def _alternatives(plan: QueryPlan) -> list[set[tuple[str, ...]]]:
@@ -133,6 +133,6 @@ def test_short_queries_are_four_content_words_or_fewer():
     ("it's Bob`s", "its bobs"),
 ])
 def test_normalise_text_folds_accents_and_drops_apostrophes(typed, seen):
-    from assetmap.search.text import normalise_text
+    from assetmap.words import normalise_text
 
     assert normalise_text(typed) == seen

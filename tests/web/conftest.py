@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from assetmap import db
-from assetmap.ingest.boundaries import load_boundaries, load_lookup
+from assetmap.areas.boundaries import load_boundaries, load_lookup
 from assetmap.search import build_index
 from assetmap.web import create_app
 

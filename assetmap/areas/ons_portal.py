@@ -16,18 +16,13 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from assetmap.config import PROJECT_ROOT, Settings
+from assetmap.areas.manifest import CACHE, MANIFEST, load_manifest
+from assetmap.config import Settings
+from assetmap.errors import AssetmapError
 
-MANIFEST = PROJECT_ROOT / "boundaries" / "manifest.json"
-CACHE = PROJECT_ROOT / "boundaries" / "cache"
 
-
-class FetchError(RuntimeError):
+class FetchError(AssetmapError):
     """A layer that could not be downloaded; the message names the layer and the URL."""
-
-
-def load_manifest(path: Path = MANIFEST) -> list[dict]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))["layers"]
 
 
 def page_url(service: str, offset: int, page_size: int, lookup: bool) -> str:

@@ -4,19 +4,12 @@ import csv
 import json
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from assetmap import cli, db
-from assetmap.ingest.boundaries import load_boundaries, load_lookup
-from assetmap.locator import locate_many
-from assetmap.postcodes import PostcodeLookup
-from assetmap.queries import load_area_index
-
-
-@pytest.fixture(scope="session")
-def postcodes(settings):
-    return PostcodeLookup.load(settings.cache_dir)
+from assetmap.areas.boundaries import load_boundaries, load_lookup
+from assetmap.areas.queries import load_area_index
+from assetmap.places.resolve import locate_many
 
 
 @pytest.fixture(scope="session")

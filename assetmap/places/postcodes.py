@@ -16,11 +16,12 @@ from typing import Sequence
 import numpy as np
 
 from assetmap import geo
+from assetmap.errors import AssetmapError
 
 CACHE_NAME = "postcodes-{version}.npz"
 
 
-class PostcodeDataError(Exception):
+class PostcodeDataError(AssetmapError):
     """The postcode directory package is missing or unreadable."""
 
 

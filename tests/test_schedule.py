@@ -1,8 +1,13 @@
+import datetime as dt
+import doctest
+
 import pytest
 
-from assetmap.ingest.schedule import day_span, from_day_columns, from_oruk, parse_schedule, time_range
+from assetmap import schedule as schedule_module
+from assetmap.schedule import Schedule, Session, day_span, describe_next, from_day_columns, from_oruk, next_session, parse_schedule, time_range
 
 MF = ["mon", "tue", "wed", "thu", "fri"]
+MONDAY = dt.date(2026, 6, 15)
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -80,3 +85,69 @@ def test_fortnightly_oruk_schedule():
 def test_day_columns_closed_days_are_skipped():
     parsed = from_day_columns({"mon": "09:00-12:00", "sun": "CLOSED"})
     assert parsed.tokens == ["mon morning"]
+
+
+def test_doctests_pass():
+    result = doctest.testmod(schedule_module)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "schedule, expected",
+    [
+        ({"days": ["mon"], "frequency": "weekly"}, dt.date(2026, 6, 15)),  # today counts
+        ({"days": ["sun", "wed"], "frequency": "weekly"}, dt.date(2026, 6, 17)),
+        ({"days": ["fri"], "frequency": "monthly", "week_of_month": 1}, dt.date(2026, 7, 3)),
+        ({"days": ["thu"], "frequency": "monthly", "week_of_month": -1}, dt.date(2026, 6, 25)),
+        ({"days": ["thu"], "frequency": "fortnightly"}, None),  # no anchor date: say nothing
+        ({"days": [], "frequency": "irregular"}, None),
+        (None, None),
+    ],
+)
+def test_next_session(schedule, expected):
+    assert next_session(schedule, MONDAY) == expected
+
+
+def test_describe_next_reads_plainly():
+    assert describe_next({"days": ["tue"], "frequency": "weekly", "opens": "10:00"}, MONDAY) == "Next: Tuesday 16 June, 10:00"
+    assert describe_next({"days": ["mon"], "frequency": "weekly", "term_time_only": True}, MONDAY) == "Next: Today (term time only)"
+
+
+DEMO_LIKE = ["Tuesdays 2-3pm", "Mon & Wed 10-3, term time only", "Tuesdays & Fridays 12pm - 3pm; 1st Saturday of month 10am - 12noon",
+             "last Tuesday of the month 7-9", "every other Wednesday", "Thursday evenings", "Food served daily 9am - 1:30pm",
+             "Friday from 6pm", "Weekdays 9 to 5", "Contact for details", "Saturday 11pm - 1am"]
+
+
+@pytest.mark.parametrize("text", DEMO_LIKE)
+def test_a_parsed_schedule_survives_the_json_round_trip(text):
+    parsed = parse_schedule(text).schedule
+    assert Schedule.from_json(parsed.to_json()) == parsed
+    assert parse_schedule(text).detail == parsed.to_json()
+
+
+def test_an_older_record_reads_as_a_typed_schedule():
+    stored = {"days": ["tue", "sat"], "opens": "12:00", "closes": "15:00", "frequency": "weekly", "week_of_month": None,
+              "term_time_only": False, "sessions": [{"days": ["tue"], "opens": "12:00", "closes": "15:00", "week_of_month": None},
+                                                    {"days": ["sat"], "opens": "10:00", "closes": "12:00", "week_of_month": 1}]}
+    read = Schedule.from_json(stored)
+    assert read.days == ("tue", "sat") and read.opens == dt.time(12) and read.frequency == "weekly"
+    assert read.sessions[1] == Session(("sat",), dt.time(10), dt.time(12), 1)
+    assert read.to_json() == stored
+
+
+def test_a_partial_record_takes_defaults_and_an_unknown_frequency_claims_no_date():
+    read = Schedule.from_json({"days": ["thu"], "frequency": "sometimes"})
+    assert (read.frequency, read.opens, read.sessions, read.term_time_only) == ("irregular", None, (), False)
+    assert next_session(read, MONDAY) is None
+
+
+def test_one_off_dates_and_exceptions_are_kept_only_when_present():
+    assert "dates" not in parse_schedule("Tuesdays 10-12").detail
+    with_dates = Schedule(days=("tue",), frequency="weekly", dates=(dt.date(2026, 7, 1),), exceptions=(dt.date(2026, 8, 4),))
+    assert with_dates.to_json()["dates"] == ["2026-07-01"] and with_dates.to_json()["exceptions"] == ["2026-08-04"]
+    assert Schedule.from_json(with_dates.to_json()) == with_dates
+
+
+def test_the_schedule_a_record_keeps_in_extra():
+    assert Schedule.from_extra({"schedule": {"days": ["mon"], "frequency": "weekly"}}).days == ("mon",)
+    assert Schedule.from_extra({}) is None and Schedule.from_extra(None) is None

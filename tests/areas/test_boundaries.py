@@ -3,7 +3,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from assetmap.ingest.boundaries import BoundaryError, find_code_fields, load_boundaries, load_lookup, read_boundary_file
+from assetmap.areas.boundaries import BoundaryError, find_code_fields, load_boundaries, load_lookup, read_boundary_file
 from assetmap.models import Area
 
 

@@ -7,7 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assetmap.ingest import ons_portal
+from assetmap.areas import ons_portal
+from assetmap.areas.manifest import load_manifest
 
 STP_LAYER = {"name": "stps-2021-04", "kind": "stp", "vintage": "2021-04", "service": "unused", "file": "stp.geojson"}
 
@@ -73,6 +74,6 @@ def test_server_error_names_the_layer_and_url(stand_in, tmp_path):
 
 
 def test_manifest_names_every_kind_the_core_needs():
-    layers = ons_portal.load_manifest()
+    layers = load_manifest()
     assert {layer["kind"] for layer in layers} >= {"ward", "lad", "stp", "icb", "lookup"}
     assert all(layer["service"].startswith("https://") and layer["file"] for layer in layers)

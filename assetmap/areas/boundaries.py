@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import re
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import pyogrio
@@ -19,6 +20,9 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
 from assetmap import geo
+from assetmap.areas.manifest import layer_path, load_manifest
+from assetmap.config import Settings
+from assetmap.errors import AssetmapError
 from assetmap.models import Area
 
 # ONS code-column prefixes and the area kind each names.
@@ -31,7 +35,7 @@ GENERIC_CODE_FIELDS = {"area_code": "area_name", "code": "name", "gss_code": "na
 GENERIC_PARENT_FIELDS = {"local_authority_area_code": "lad", "la_code": "lad", "lad_code": "lad"}
 
 
-class BoundaryError(ValueError):
+class BoundaryError(AssetmapError):
     """A boundary or lookup file that cannot be loaded; the message names the file and the fix."""
 
 
@@ -202,3 +206,21 @@ def _name_parent_areas(session: Session, rows, columns: dict[str, str]) -> int:
     if new:
         session.execute(sa.insert(Area), list(new.values()))
     return len(new)
+
+
+def load_boundary_layers(settings: Settings, sessions, echo: Callable[[str], None]) -> None:
+    """Load every polygon layer of the manifest, then the ward lookup (lookups need the wards first)."""
+    layers = load_manifest()
+    missing = [layer["name"] for layer in layers if layer_path(layer, settings) is None]
+    if missing:
+        raise BoundaryError(f"boundary files missing for {', '.join(missing)}: run `assetmap boundaries fetch` (needs internet)")
+    with sessions.begin() as session:
+        for layer in sorted(layers, key=lambda item: item["kind"] == "lookup"):
+            path = layer_path(layer, settings)
+            if layer["kind"] == "lookup":
+                result = load_lookup(session, path)
+                echo(f"Lookup {path.name}: {result.wards_updated} wards given their council and NHS areas")
+            else:
+                result = load_boundaries(session, path, layer["kind"], layer["vintage"],
+                                         code_field=layer.get("code_field"), name_field=layer.get("name_field"))
+                echo(f"{layer['kind']} {layer['vintage']}: {result.count} areas from {path.name}")

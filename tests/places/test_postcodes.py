@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from assetmap.postcodes import PostcodeLookup
+from assetmap.places.postcodes import PostcodeLookup
 
 
 def _small():

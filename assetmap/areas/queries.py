@@ -1,0 +1,53 @@
+"""The read side of areas: small functions of ``(session, …)`` that the CLI, ingest, places and the web share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from geoalchemy2.shape import to_shape
+from sqlalchemy.orm import Session
+
+from assetmap import geo
+from assetmap.models import Area
+from assetmap.queries import in_box
+from assetmap.vocab import AREA_KINDS
+
+
+def current_areas(session: Session, kinds: Iterable[str] | None = None) -> list[Area]:
+    query = sa.select(Area).where(Area.is_current.is_(True))
+    if kinds is not None:
+        query = query.where(Area.kind.in_(list(kinds)))
+    return list(session.scalars(query))
+
+
+def load_area_index(session: Session, kinds: Iterable[str] = AREA_KINDS) -> geo.AreaIndex:
+    """An AreaIndex over the current polygons of each kind, with parent codes from the lookups."""
+    shapes = [
+        geo.AreaShape(area.kind, area.code, to_shape(area.geom), area.parent_codes or {})
+        for area in current_areas(session, kinds)
+        if area.geom is not None
+    ]
+    return geo.AreaIndex(shapes)
+
+
+def area_names(session: Session) -> dict[str, str]:
+    """Code → name for every area of every vintage (the newest vintage's name wins)."""
+    rows = session.execute(sa.select(Area.code, Area.name).order_by(Area.vintage))
+    return {code: name for code, name in rows}
+
+
+def areas_in_bbox(session: Session, kind: str, west: float, south: float, east: float, north: float, limit: int = 500) -> list[Area]:
+    """Current areas of one kind whose outline reaches into a lon/lat box (for map outlines)."""
+    query = sa.select(Area).where(Area.kind == kind, Area.is_current.is_(True), Area.geom.is_not(None),
+                                  in_box(session, Area, west, south, east, north))
+    return list(session.scalars(query.limit(limit)))
+
+
+def area_fingerprint(session: Session) -> tuple:
+    """Changes whenever areas are added, removed, renamed or made (not) current: a key for what is built from them."""
+    row = session.execute(sa.select(
+        sa.func.count(Area.id), sa.func.max(Area.id), sa.func.sum(sa.func.length(Area.name)),
+        sa.func.sum(sa.case((Area.is_current.is_(True), Area.id), else_=0)),
+    )).one()
+    return (str(session.get_bind().engine.url), *row)

@@ -1,0 +1,393 @@
+"""The one write path: every change to a record goes through here, audited, with field provenance.
+
+A change is made inside ``writing(...)``: one explicit transaction whose ``Transaction`` writes the
+rows, an ``AuditEntry`` per change (who or which source and ingest run, when, each field before
+and after) and, for a person's edit, a ``FieldEdit`` that keeps the value from being undone by the
+next import. Only after the database has committed does the search index catch up, so the index
+can lag the database but never lead it. Ingest writes in bulk through the same ``Transaction``
+(one statement per kind of change), so nothing that changes a record bypasses the audit trail.
+
+How a re-import meets a field a person edited (``FieldEdit.source_value`` is what the source last
+said): if the source now gives the person's value, the edit is settled; if it gives another value,
+the person's value stays and the disagreement is listed in the report, kept on the ``FieldEdit``
+and written to the audit trail (action ``conflict``) for an editor to settle — except when the
+source's value is new since it last spoke and the person's edit is older than the previous import:
+then the source changed the field after the person did, and its newer word wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import time
+from typing import Any, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from assetmap.config import Settings
+from assetmap.db import as_utc
+from assetmap.errors import AssetmapError
+from assetmap.models import Activity, AuditEntry, FieldEdit, Organisation
+
+CHUNK = 500
+
+# Fields whose changes are audited one by one and that a person may edit. Derived columns (geometry,
+# content hash, raw row, timestamps, counters) change with these and are not listed separately.
+AUDITED_FIELDS = (
+    "name", "description", "organisation_id", "categories", "audience", "delivery", "schedule_text", "schedule",
+    "cost_text", "is_free", "contact_name", "email", "phone", "website", "accessibility", "status", "capacity",
+    "venue", "address", "postcode", "lat", "lon", "precision", "ward_code", "lad_code", "stp_code", "icb_code",
+    "service_area",
+)
+EDITABLE_FIELDS = tuple(f for f in AUDITED_FIELDS if f not in ("precision", "ward_code", "lad_code", "stp_code", "icb_code"))
+ORGANISATION_FIELDS = ("name", "description", "charity_number", "company_number", "website", "email", "phone")
+
+
+class ChangeError(AssetmapError):
+    """A change that cannot be made as asked (an unknown record or field)."""
+
+
+def source_actor(source: str) -> str:
+    return f"source:{source}"
+
+
+def editor_actor(email: str) -> str:
+    return f"editor:{email}"
+
+
+def chunks(items: Sequence, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclasses.dataclass(frozen=True)
+class Conflict:
+    """A field a person edited that the source now gives differently; ``kept`` says whose value stands."""
+
+    activity_id: str
+    field: str
+    current: Any
+    source_value: Any
+    edited_by: str
+    edited_at: dt.datetime
+    kept: str  # "edit" (the person's value stays, for an editor to settle) or "source" (the source's newer word)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "edited_at": self.edited_at.isoformat()}
+
+
+@dataclasses.dataclass
+class Transaction:
+    """One explicit transaction's writes: what they changed (for the index) and what they could not settle."""
+
+    session: Session
+    now: dt.datetime
+    actor: str
+    run_id: int | None = None
+    changed_ids: set[str] = dataclasses.field(default_factory=set)
+    conflicts: list[Conflict] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    feed: Any = None   # an assetmap.search.IndexFeed fed while the transaction runs (big ingests)
+    index_seconds: float = 0.0
+
+    # -- bulk writes (ingest) ------------------------------------------------------------------
+    def insert_activities(self, rows: list[dict]) -> None:
+        """New records: one INSERT and one audit row each (the record itself says what arrived)."""
+        insert_rows(self.session, Activity.__table__, rows)
+        self._audit([(r["id"], "create", None) for r in rows], "activity")
+        self.changed_ids.update(r["id"] for r in rows)
+
+    def update_activities(self, rows: list[dict]) -> None:
+        """Changed records: a person's edits are kept (see the module's rule); each field's change is audited."""
+        if not rows:
+            return
+        audited = [r for r in rows if any(f in r for f in AUDITED_FIELDS)]
+        held = _held_values(self.session, [r["id"] for r in audited])
+        edits = _field_edits(self.session, [r["id"] for r in audited])
+        entries = []
+        for row in audited:
+            before = held.get(row["id"], {})
+            entries += self._settle_edits(row, before, edits.get(row["id"], {}))
+            diff = field_diff(before, row)
+            if diff:
+                entries.append((row["id"], _action(diff), diff))
+        update_rows(self.session, Activity.__table__, rows)
+        self._audit(entries, "activity")
+        self.changed_ids.update(r["id"] for r in rows)
+
+    def close_activities(self, ids: Sequence[str], forget_row: Any = None) -> None:
+        """Close records (never delete); ``forget_row`` is the content hash to set, so a returning row is read again."""
+        values: dict[str, Any] = {"status": "closed", "last_modified": self.now, "last_ingested": self.now}
+        if forget_row is not None:
+            values["content_hash"] = forget_row
+        statuses = _statuses(self.session, ids)
+        for chunk in chunks(list(ids)):
+            self.session.execute(sa.update(Activity).where(Activity.id.in_(chunk)).values(values)
+                                 .execution_options(synchronize_session=False))
+        self._audit([(i, "close", {"status": [statuses.get(i), "closed"]}) for i in ids], "activity")
+        self.changed_ids.update(ids)
+
+    def stamp_ingested(self, table: sa.Table, ids: Sequence[str]) -> None:
+        """``last_ingested`` on unchanged records: the only thing an unchanged row touches (not a change)."""
+        if ids:
+            statement = table.update().where(table.c.id == sa.bindparam("row_id")).values(last_ingested=sa.bindparam("stamp"))
+            self.session.connection().execute(statement, [{"row_id": i, "stamp": self.now} for i in ids])
+
+    def insert_organisations(self, rows: list[dict]) -> None:
+        insert_rows(self.session, Organisation.__table__, rows)
+        self._audit([(r["id"], "create", None) for r in rows], "organisation")
+
+    def update_organisations(self, rows: list[dict]) -> None:
+        held = _held_rows(self.session, Organisation, ORGANISATION_FIELDS, [r["id"] for r in rows])
+        entries = [(r["id"], "update", diff) for r in rows if (diff := field_diff(held.get(r["id"], {}), r, ORGANISATION_FIELDS))]
+        update_rows(self.session, Organisation.__table__, rows)
+        self._audit(entries, "organisation")
+
+    # -- a person's edit ----------------------------------------------------------------------
+    def edit_activity(self, activity_id: str, values: dict[str, Any]) -> dict[str, list]:
+        """Set fields as a person asked; returns ``{field: [before, after]}`` of what changed.
+
+        The record's row digest is cleared so the next import of its source reads the row again and
+        meets the edit (and lists any conflict) rather than skipping the row as unchanged.
+        """
+        unknown = sorted(set(values) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise ChangeError(f"these fields cannot be edited: {', '.join(unknown)}")
+        activity = self.session.get(Activity, activity_id)
+        if activity is None:
+            raise ChangeError(f"no activity with id {activity_id}")
+        diff = field_diff({f: getattr(activity, f) for f in values}, values, tuple(values))
+        if not diff:
+            return {}
+        self._remember_edits(activity_id, diff)
+        for field, (_, after) in diff.items():
+            setattr(activity, field, after)
+        if "lat" in diff or "lon" in diff:
+            activity.geom = None if activity.lat is None else f"SRID=4326;POINT({activity.lon} {activity.lat})"
+        activity.last_modified, activity.content_hash = self.now, ""
+        self.session.flush()
+        self._audit([(activity_id, "edit", diff)], "activity")
+        self.changed_ids.add(activity_id)
+        return diff
+
+    def _remember_edits(self, activity_id: str, diff: dict[str, list]) -> None:
+        for field, (before, _) in diff.items():
+            edit = self.session.get(FieldEdit, (activity_id, field))
+            if edit is None:  # the value being replaced is what the source said (it had no edit before)
+                edit = FieldEdit(activity_id=activity_id, field=field, source_value=_boxed(before))
+                self.session.add(edit)
+            edit.edited_by, edit.edited_at = self.actor, self.now
+            edit.conflict_value = edit.conflict_at = None
+
+    # -- internals ----------------------------------------------------------------------------
+    def _settle_edits(self, row: dict, before: dict, edits: dict[str, FieldEdit]) -> list:
+        """Settle each person-edited field ``row`` sets (see the module's rule); returns audit entries for conflicts."""
+        entries = []
+        for field, edit in edits.items():
+            if field not in row:
+                continue
+            said, current = row[field], before.get(field)
+            if _same(said, current):
+                self.session.delete(edit)   # the source now says what the person set: nothing left to settle
+            elif not _same(said, _unboxed(edit.source_value)) and as_utc(edit.edited_at) < (before.get("last_ingested") or self.now):
+                self.session.delete(edit)   # the source changed the field after the person did: its word wins
+                self.conflicts.append(self._conflict(row["id"], field, current, said, edit, "source"))
+            else:
+                row.pop(field)              # the person's value stands; the disagreement is kept for an editor
+                edit.source_value, edit.conflict_value, edit.conflict_at = _boxed(said), _boxed(said), self.now
+                self.conflicts.append(self._conflict(row["id"], field, current, said, edit, "edit"))
+                entries.append((row["id"], "conflict", {field: [_plain(current), _plain(said)]}))
+        return entries
+
+    def _conflict(self, activity_id, field, current, said, edit: FieldEdit, kept: str) -> Conflict:
+        return Conflict(activity_id, field, current, said, edit.edited_by, as_utc(edit.edited_at), kept)
+
+    def _audit(self, entries: list[tuple[str, str, dict | None]], record_type: str) -> None:
+        insert_rows(self.session, AuditEntry.__table__, [
+            {"record_type": record_type, "record_id": record_id, "changed_at": self.now, "actor": self.actor,
+             "action": action, "ingest_run_id": self.run_id, "fields": fields} for record_id, action, fields in entries])
+
+
+def _action(diff: dict[str, list]) -> str:
+    if "status" in diff and diff["status"][0] == "closed":
+        return "reopen"
+    return "update"
+
+
+def _boxed(value: Any) -> dict[str, Any]:
+    """A value as JSON that keeps None and lists apart from 'nothing stored'."""
+    return {"v": value}
+
+
+def _unboxed(boxed: dict[str, Any] | None) -> Any:
+    return None if boxed is None else boxed.get("v")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return list(a or []) == list(b or [])
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(a - b) < 1e-9
+    return a == b
+
+
+def field_diff(before: dict[str, Any], after: dict[str, Any], fields: Sequence[str] = AUDITED_FIELDS) -> dict[str, list]:
+    """``{field: [before, after]}`` for the listed fields ``after`` sets to something new (pure).
+
+    >>> field_diff({"phone": "0161 1", "name": "Walk"}, {"phone": "0161 2", "name": "Walk"})
+    {'phone': ['0161 1', '0161 2']}
+    """
+    return {f: [_plain(before.get(f)), _plain(after[f])] for f in fields if f in after and not _same(before.get(f), after[f])}
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _held_rows(session: Session, model, fields: Sequence[str], ids: Sequence[str]) -> dict[str, dict]:
+    columns = [model.id, *(getattr(model, f) for f in fields)]
+    found: dict[str, dict] = {}
+    for chunk in chunks(list(ids)):
+        for row in session.execute(sa.select(*columns).where(model.id.in_(chunk))):
+            found[row.id] = dict(row._mapping)
+    return found
+
+
+def _held_values(session: Session, ids: Sequence[str]) -> dict[str, dict]:
+    rows = _held_rows(session, Activity, (*AUDITED_FIELDS, "last_ingested"), ids)
+    for row in rows.values():
+        row["last_ingested"] = as_utc(row["last_ingested"])
+    return rows
+
+
+def _statuses(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    return {i: row["status"] for i, row in _held_rows(session, Activity, ("status",), ids).items()}
+
+
+def _field_edits(session: Session, ids: Sequence[str]) -> dict[str, dict[str, FieldEdit]]:
+    """Person-set fields of these records, by record and field (usually none: one cheap query per chunk)."""
+    found: dict[str, dict[str, FieldEdit]] = {}
+    for chunk in chunks(list(ids)):
+        for edit in session.scalars(sa.select(FieldEdit).where(FieldEdit.activity_id.in_(chunk))):
+            found.setdefault(edit.activity_id, {})[edit.field] = edit
+    return found
+
+
+# -- statements ------------------------------------------------------------------------------------
+def _limits(table: sa.Table) -> dict[str, int]:
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, sa.String) and c.type.length}
+
+
+def fit(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """Text cut to its column's length: PostgreSQL refuses a longer value, and one long cell must not sink a run."""
+    limits = _limits(table)
+    for row in rows:
+        for name, length in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > length:
+                row[name] = value[:length]
+    return rows
+
+
+def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """One executemany for rows with the same keys (the ORM would split rows whose None-ness differs)."""
+    if rows:
+        session.connection().execute(table.insert(), fit(table, rows))
+
+
+def update_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """UPDATE … WHERE id = ? as one executemany per set of columns."""
+    by_keys: dict[tuple, list[dict]] = {}
+    for row in rows:
+        by_keys.setdefault(tuple(sorted(row)), []).append(row)
+    for keys, group in by_keys.items():
+        columns = [k for k in keys if k != "id"]
+        statement = table.update().where(table.c.id == sa.bindparam("row_id")).values({c: sa.bindparam(c) for c in columns})
+        session.connection().execute(statement, [{**{c: r[c] for c in columns}, "row_id": r["id"]} for r in fit(table, group)])
+
+
+# -- the transaction and the index -----------------------------------------------------------------
+@contextlib.contextmanager
+def writing(settings: Settings, sessions: sessionmaker, actor: str, feed: Any = None) -> Iterator[Transaction]:
+    """One explicit transaction for a set of changes; after it commits, the search index catches up.
+
+    ``feed`` (an ``assetmap.search.IndexFeed``) lets a big change be indexed by a second process
+    while the transaction runs; it is committed after the database, or cancelled if the
+    transaction fails. If it cannot commit, the index is updated here the ordinary way.
+    """
+    try:
+        with sessions.begin() as session:
+            tx = Transaction(session, settings.clock(), actor, feed=feed)
+            yield tx
+    except BaseException:
+        if feed is not None:
+            feed.cancel()
+        raise
+    catch_up_index(settings, sessions, tx)
+
+
+def catch_up_index(settings: Settings, sessions: sessionmaker, tx: Transaction) -> None:
+    """Bring the search index up to the committed records (the feed's generation, or an update)."""
+    if not tx.changed_ids:
+        if tx.feed is not None:
+            tx.feed.cancel()
+        return
+    start = time.perf_counter()
+    outcome = tx.feed.commit() if tx.feed is not None else ""
+    if outcome != "committed":
+        if outcome:
+            tx.notes.append(f"search index updated after loading instead ({outcome})")
+        _update_index(settings, sessions, sorted(tx.changed_ids))
+    tx.index_seconds = time.perf_counter() - start
+
+
+def _update_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:
+    from assetmap.search import update_index
+
+    with sessions() as session:
+        update_index(settings, session, ids)
+
+
+# -- reading provenance ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """Where a field's current value came from: ``by`` is ``source:<name>`` or ``editor:<email>``."""
+
+    by: str
+    at: dt.datetime | None
+    ingest_run_id: int | None = None
+
+    @property
+    def is_person(self) -> bool:
+        return not self.by.startswith("source:")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": self.by, "at": self.at.isoformat() if self.at else None, "ingest_run_id": self.ingest_run_id}
+
+
+def field_provenance(session: Session, activity_id: str) -> dict[str, Provenance]:
+    """Each audited field's origin: the newest audit entry that set it, else the record's creation."""
+    entries = session.scalars(sa.select(AuditEntry).where(AuditEntry.record_type == "activity", AuditEntry.record_id == activity_id)
+                              .order_by(AuditEntry.id.desc()))
+    found: dict[str, Provenance] = {}
+    created = None
+    for entry in entries:
+        if entry.action == "conflict":   # a source disagreeing with a person's value did not set it
+            continue
+        origin = Provenance(entry.actor, as_utc(entry.changed_at), entry.ingest_run_id)
+        for field in entry.fields or {}:
+            found.setdefault(field, origin)
+        if entry.action == "create":
+            created = origin
+    if created is not None:
+        for field in AUDITED_FIELDS:
+            found.setdefault(field, created)
+    return found
+
+
+def history(session: Session, activity_id: str) -> list[AuditEntry]:
+    """Every change to one activity, oldest first."""
+    query = sa.select(AuditEntry).where(AuditEntry.record_type == "activity", AuditEntry.record_id == activity_id)
+    return list(session.scalars(query.order_by(AuditEntry.id)))

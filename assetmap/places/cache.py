@@ -1,0 +1,45 @@
+"""Reference data a long-running process keeps loaded: the postcode directory and the area index.
+
+Each takes seconds to build, so it is built once per process and rebuilt only when what it is built
+from changes: the Area table (``area_fingerprint``) or the cache folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from assetmap import geo
+from assetmap.areas.queries import area_fingerprint, load_area_index
+from assetmap.config import Settings
+from assetmap.places.postcodes import PostcodeLookup
+
+T = TypeVar("T")
+
+_cache: dict[tuple, object] = {}
+_cache_lock = threading.Lock()
+
+
+def cached(key: tuple, build: Callable[[], T]) -> T:
+    """``build()`` once per key: ``(what, database, …)``; a new key drops the old ones of that what and database."""
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    value = build()
+    with _cache_lock:
+        stale = [k for k in _cache if k[0] == key[0] and k[1:2] == key[1:2] and k != key]
+        for old in stale:
+            del _cache[old]
+        _cache[key] = value
+    return value
+
+
+def area_index(session: Session) -> geo.AreaIndex:
+    return cached(("areas", *area_fingerprint(session)), lambda: load_area_index(session))
+
+
+def postcode_lookup(settings: Settings) -> PostcodeLookup:
+    return cached(("postcodes", settings.cache_dir), lambda: PostcodeLookup.load(settings.cache_dir))
