@@ -21,7 +21,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import time
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker

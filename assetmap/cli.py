@@ -50,10 +50,9 @@ def working(message: str):
 
 def open_database(settings: Settings, create: bool = False):
     """Engine and sessionmaker for the configured database (creating the schema if asked)."""
-    with _clear_errors():
-        engine = db.make_engine(settings.database_url)
-        if create:
-            db.create_schema(engine)
+    engine = db.make_engine(settings.database_url)
+    if create:
+        db.create_schema(engine)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(engine.dispose)  # tests run commands in-process: leave no connection open
@@ -99,29 +98,25 @@ def boundaries():
 @click.option("--not-current", is_flag=True, help="Keep the current vintage of this kind as it is.")
 def boundaries_load(path, kind, vintage, code_field, name_field, not_current):
     """Load a GeoJSON, GeoPackage or Shapefile of areas (re-loading a vintage replaces it)."""
-    from assetmap.areas.boundaries import BoundaryError, load_boundaries
+    from assetmap.areas.boundaries import load_boundaries
 
     _, sessions = open_database(_settings(), create=True)
-    try:
-        with working(f"Loading {kind} boundaries from {path}…"), sessions.begin() as session:
-            result = load_boundaries(session, path, kind, vintage, code_field=code_field, name_field=name_field, make_current=not not_current)
-    except BoundaryError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Loaded {result.count} {kind} areas ({vintage}) from {path}; repaired {result.repaired} invalid polygons; replaced {result.replaced}.")
+    with working(f"Loading {kind} boundaries from {path}…"), sessions.begin() as session:
+        result = load_boundaries(session, path, kind, vintage, code_field=code_field, name_field=name_field,
+                                 make_current=not not_current)
+    click.echo(f"Loaded {result.count} {kind} areas ({vintage}) from {path}; "
+               f"repaired {result.repaired} invalid polygons; replaced {result.replaced}.")
 
 
 @boundaries.command("lookup")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boundaries_lookup(path):
     """Load a ward → LAD → STP/ICB lookup table (CSV with ONS code columns like WD21CD, STP21CD)."""
-    from assetmap.areas.boundaries import BoundaryError, load_lookup
+    from assetmap.areas.boundaries import load_lookup
 
     _, sessions = open_database(_settings(), create=True)
-    try:
-        with working(f"Loading lookup {path}…"), sessions.begin() as session:
-            result = load_lookup(session, path)
-    except BoundaryError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with working(f"Loading lookup {path}…"), sessions.begin() as session:
+        result = load_lookup(session, path)
     click.echo(f"Read {result.rows} rows: parent codes set on {result.wards_updated} wards "
                f"({result.wards_missing} lookup wards have no polygons loaded); {result.areas_named} parent areas named.")
 
@@ -133,10 +128,7 @@ def boundaries_fetch(force, only):
     """Download the ONS layers in boundaries/manifest.json into the boundaries folder (needs internet)."""
     from assetmap.areas import ons_portal
 
-    try:
-        paths = ons_portal.fetch_command_impl(_settings(), force=force, only=list(only))
-    except ons_portal.FetchError as exc:
-        raise click.ClickException(str(exc)) from exc
+    paths = ons_portal.fetch_command_impl(_settings(), force=force, only=list(only))
     for path in paths:
         click.echo(f"Cached {path}")
 
@@ -146,7 +138,7 @@ def _locator_inputs(settings: Settings):
     from assetmap.places.postcodes import PostcodeLookup
 
     _, sessions = open_database(settings, create=True)
-    with _clear_errors(), working("Reading boundaries and the postcode directory…"), sessions() as session:
+    with working("Reading boundaries and the postcode directory…"), sessions() as session:
         areas = load_area_index(session)
         postcodes = PostcodeLookup.load(settings.cache_dir)
     if not len(areas):
@@ -185,7 +177,7 @@ def locate(query, in_path, column, out_path, allow_district):
 def _locate_file(in_path, column, out_path, postcodes, areas, allow_district) -> int:
     import csv
 
-    from assetmap.places.resolve import locate_many, to_csv_columns
+    from assetmap.places.resolve import CSV_COLUMNS, locate_many, to_csv_columns
 
     with open(in_path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -194,9 +186,8 @@ def _locate_file(in_path, column, out_path, postcodes, areas, allow_district) ->
         rows = list(reader)
         fieldnames = list(reader.fieldnames)
     locations = locate_many([row[column] or "" for row in rows], postcodes, areas, allow_district)
-    added = ["lat", "lon", "precision", "ward", "lad", "stp", "icb", "flags"]
     with open(out_path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fieldnames + [c for c in added if c not in fieldnames])
+        writer = csv.DictWriter(handle, fieldnames=fieldnames + [c for c in CSV_COLUMNS if c not in fieldnames])
         writer.writeheader()
         for row, location in zip(rows, locations):
             writer.writerow({**row, **to_csv_columns(location)})

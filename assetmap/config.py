@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def utc_now() -> dt.datetime:
     """The real clock; tests inject their own through ``Settings.clock``."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
+
+
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "assetmap"
 
 
 def _default_boundaries_dir() -> str:
-    """Use the shared ONS data beside the project when present, else the fetch cache."""
+    """Use the shared ONS data beside the project when present, else where ``boundaries fetch`` puts files."""
     shared = PROJECT_ROOT.parent / "shared" / "data"
-    return str(shared if shared.is_dir() else PROJECT_ROOT / "boundaries" / "cache")
+    return str(shared if shared.is_dir() else DEFAULT_CACHE_DIR / "boundaries")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +44,16 @@ class Settings:
         metadata={"env": "ASSETMAP_BOUNDARIES_DIR", "help": "Folder of ONS boundary files (../shared/data when present)"},
     )
     cache_dir: str = dataclasses.field(
-        default=str(Path.home() / ".cache" / "assetmap"),
+        default=str(DEFAULT_CACHE_DIR),
         metadata={"env": "ASSETMAP_CACHE_DIR", "help": "Folder for derived caches, such as the postcode table"},
+    )
+    boundary_manifest: str = dataclasses.field(
+        default=str(PROJECT_ROOT / "boundaries" / "manifest.json"),
+        metadata={"env": "ASSETMAP_BOUNDARY_MANIFEST", "help": "The ONS boundary layers `boundaries fetch` downloads and the demo loads"},
+    )
+    demo_data_dir: str = dataclasses.field(
+        default=str(PROJECT_ROOT / "data"),
+        metadata={"env": "ASSETMAP_DEMO_DATA_DIR", "help": "Folder holding the demo's sample directory files"},
     )
     secret_key: str = dataclasses.field(
         default="",

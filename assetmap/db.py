@@ -37,7 +37,7 @@ POSTGIS_HINT = "PostGIS is not available in this database: apt-get install postg
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands datetimes back without a zone; they were written in UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 

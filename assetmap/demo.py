@@ -7,11 +7,12 @@ demo exercises the real paths rather than a shortcut.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from assetmap import db
-from assetmap.config import PROJECT_ROOT, Settings
+from assetmap.config import Settings
 
-DEMO_FILES = (("data/demo_activities.csv", "demo-spreadsheet"), ("data/demo_oruk.json", "demo-oruk"))
+DEMO_FILES = (("demo_activities.csv", "demo-spreadsheet"), ("demo_oruk.json", "demo-oruk"))
 
 
 def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -24,9 +25,9 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
     db.create_schema(engine)
     sessions = db.make_sessionmaker(engine)
     load_boundary_layers(settings, sessions, echo)
-    for relative, source in DEMO_FILES:
-        report = ingest_file(settings, sessions, PROJECT_ROOT / relative, source=source)
-        echo(f"{relative}: " + ", ".join(f"{k} {v}" for k, v in report.counts.items() if v))
+    for name, source in DEMO_FILES:
+        report = ingest_file(settings, sessions, Path(settings.demo_data_dir) / name, source=source)
+        echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.counts.items() if v))
     with sessions() as session:
         echo(f"Search index: {build_index(settings, session)} activities")
     engine.dispose()

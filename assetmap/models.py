@@ -8,11 +8,12 @@ queries are plain indexed filters that behave the same on SpatiaLite and PostGIS
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, dt.datetime: DateTime(timezone=True)}
@@ -37,7 +38,7 @@ class Area(Base):
     vintage: Mapped[str] = mapped_column(String(20))
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     parent_codes: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    population: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    population: Mapped[int | None] = mapped_column(Integer, nullable=True)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True)
 
 
@@ -49,19 +50,19 @@ class Organisation(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
-    charity_number: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
-    company_number: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
-    website: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
-    email: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
-    phone: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    charity_number: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    company_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    website: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(100), nullable=True)
     source: Mapped[str] = mapped_column(String(200), default="")
-    source_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
-    first_seen: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    last_ingested: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_ingested: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    activities: Mapped[list["Activity"]] = relationship(back_populates="organisation")
+    activities: Mapped[list[Activity]] = relationship(back_populates="organisation")
 
 
 class Activity(Base):
@@ -76,7 +77,7 @@ class Activity(Base):
     __table_args__ = (Index("ix_activity_source", "source", "source_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    organisation_id: Mapped[Optional[str]] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"), nullable=True, index=True)
     name: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     categories: Mapped[list[str]] = mapped_column(default=list)
@@ -85,42 +86,42 @@ class Activity(Base):
     schedule_text: Mapped[str] = mapped_column(Text, default="")
     schedule: Mapped[list[str]] = mapped_column(default=list)
     cost_text: Mapped[str] = mapped_column(Text, default="")
-    is_free: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
-    contact_name: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
-    email: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
-    phone: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
-    website: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    is_free: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    contact_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    website: Mapped[str | None] = mapped_column(String(500), nullable=True)
     accessibility: Mapped[list[str]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
-    capacity: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
-    venue: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
-    address: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    postcode: Mapped[Optional[str]] = mapped_column(String(10), nullable=True)
-    lat: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    lon: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    capacity: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    venue: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     precision: Mapped[str] = mapped_column(String(20), default="none")
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=True)
-    ward_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
-    lad_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
-    stp_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
-    icb_code: Mapped[Optional[str]] = mapped_column(String(20), index=True, nullable=True)
+    ward_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    lad_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    stp_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    icb_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
     service_area: Mapped[list[str]] = mapped_column(default=list)
     flags: Mapped[list[str]] = mapped_column(default=list)
     source: Mapped[str] = mapped_column(String(200), default="")
-    source_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
-    first_seen: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    last_ingested: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    last_modified: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    last_verified: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
-    verified_by: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
-    verified_how: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_ingested: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_modified: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_verified: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    verified_how: Mapped[str | None] = mapped_column(String(100), nullable=True)
     times_shown: Mapped[int] = mapped_column(Integer, default=0)
     times_shortlisted: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    organisation: Mapped[Optional[Organisation]] = relationship(back_populates="activities")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="activities")
 
 
 class Verification(Base):
@@ -133,7 +134,7 @@ class Verification(Base):
     verified_at: Mapped[dt.datetime] = mapped_column()
     verified_by: Mapped[str] = mapped_column(String(200), default="")
     method: Mapped[str] = mapped_column(String(100), default="")
-    ingest_run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ingest_run.id"), nullable=True)
+    ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"), nullable=True)
 
 
 class IngestRun(Base):
@@ -147,7 +148,7 @@ class IngestRun(Base):
     format: Mapped[str] = mapped_column(String(40))
     profile: Mapped[str] = mapped_column(String(40), default="")
     started_at: Mapped[dt.datetime] = mapped_column()
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     full_import: Mapped[bool] = mapped_column(Boolean, default=True)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -197,8 +198,8 @@ class AuditEntry(Base):
     changed_at: Mapped[dt.datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(20))
-    ingest_run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ingest_run.id"), nullable=True, index=True)
-    fields: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
+    ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"), nullable=True, index=True)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
 
 
 class FieldEdit(Base):
@@ -217,9 +218,9 @@ class FieldEdit(Base):
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
     edited_by: Mapped[str] = mapped_column(String(300))
     edited_at: Mapped[dt.datetime] = mapped_column()
-    source_value: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
-    conflict_value: Mapped[Optional[dict[str, Any]]] = mapped_column(nullable=True)
-    conflict_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+    source_value: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    conflict_value: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    conflict_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class SearchLog(Base):
@@ -231,5 +232,5 @@ class SearchLog(Base):
     logged_at: Mapped[dt.datetime] = mapped_column()
     query: Mapped[str] = mapped_column(Text, default="")
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    area_code: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    area_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     result_count: Mapped[int] = mapped_column(Integer, default=0)

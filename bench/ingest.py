@@ -34,7 +34,8 @@ from assetmap.config import load_settings  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"
 WARDS = SHARED / "test_regions" / "wards_dec2021_focus_stps.geojson"
-POSTCODE_FILES = (SHARED / "postcodes" / "trafford_postcodes_onspd_feb2025.csv", SHARED / "postcodes" / "postcodes_focus_lads_nspd_nov2025_sample.csv")
+POSTCODE_FILES = (SHARED / "postcodes" / "trafford_postcodes_onspd_feb2025.csv",
+                  SHARED / "postcodes" / "postcodes_focus_lads_nspd_nov2025_sample.csv")
 HEADERS = ["Source ID", "Activity", "Organisation Name", "Description", "Category", "Who is it for", "Format", "When",
            "Cost", "Telephone", "E-mail", "Web address", "Venue", "Post Code", "Status", "Taking new people",
            "Date checked", "Checked by"]
@@ -67,7 +68,9 @@ def generate(path: Path, rows: int, seed: int = 20260615) -> None:
     """A realistic sheet: real postcodes, free-text times and categories, ~1% unknown and ~1% malformed postcodes."""
     rng = random.Random(seed)
     postcodes = real_postcodes()
-    organisations = [f"{rng.choice(['Sale', 'Urmston', 'Stretford', 'Altrincham', 'Partington', 'Hale'])} {rng.choice(['Community', 'Friends', 'Wellbeing', 'Neighbours'])} Group {i}" for i in range(2_000)]
+    towns = ["Sale", "Urmston", "Stretford", "Altrincham", "Partington", "Hale"]
+    kinds = ["Community", "Friends", "Wellbeing", "Neighbours"]
+    organisations = [f"{rng.choice(towns)} {rng.choice(kinds)} Group {i}" for i in range(2_000)]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)

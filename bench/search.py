@@ -38,7 +38,7 @@ from assetmap.config import Settings  # noqa: E402
 from assetmap.models import Activity  # noqa: E402
 from assetmap.search import SearchParams, build_index, search_activities  # noqa: E402
 
-NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC)
 CITIES = [  # (lat, lon) of 30 English towns and cities
     (51.507, -0.128), (52.486, -1.890), (53.480, -2.242), (53.801, -1.549), (53.408, -2.991), (53.381, -1.470),
     (51.454, -2.588), (52.954, -1.155), (54.978, -1.618), (52.636, -1.133), (50.376, -4.143), (50.909, -1.404),

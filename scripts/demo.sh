@@ -6,7 +6,7 @@ mkdir -p demo
 export DATABASE_URL=${DATABASE_URL:-sqlite:///demo/assetmap-demo.db}
 export ASSETMAP_INDEX_DIR=${ASSETMAP_INDEX_DIR:-demo/index}
 if [ ! -d ../shared/data ] && [ -z "${ASSETMAP_BOUNDARIES_DIR:-}" ]; then
-  echo "==> Downloading ONS boundaries from the ONS Open Geography Portal (once; cached in boundaries/cache)"
+  echo "==> Downloading ONS boundaries from the ONS Open Geography Portal (once; cached in ~/.cache/assetmap/boundaries)"
   .venv/bin/assetmap boundaries fetch
 fi
 rm -f demo/assetmap-demo.db*

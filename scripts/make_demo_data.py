@@ -22,8 +22,8 @@ import random
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent

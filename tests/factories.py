@@ -44,7 +44,7 @@ def make_activity(**overrides) -> Activity:
         icb_code="E54000057",
         source="test",
         source_id=f"act-{n}",
-        last_verified=dt.datetime(2026, 5, 15, tzinfo=dt.timezone.utc),
+        last_verified=dt.datetime(2026, 5, 15, tzinfo=dt.UTC),
         verified_by="Organiser",
     )
     values.update(overrides)

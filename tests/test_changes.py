@@ -20,11 +20,11 @@ def test_field_diff(before, after, expected):
 
 
 def test_editing_an_unknown_field_is_refused_with_its_name():
-    tx = changes.Transaction(session=None, now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), actor="editor:x")
+    tx = changes.Transaction(session=None, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), actor="editor:x")
     with pytest.raises(changes.ChangeError, match="content_hash"):
         tx.edit_activity("some-id", {"content_hash": ""})
 
 
 def test_a_conflict_says_whose_value_stands():
-    conflict = changes.Conflict("a1", "phone", "2", "1", "editor:jo@x", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "edit")
+    conflict = changes.Conflict("a1", "phone", "2", "1", "editor:jo@x", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "edit")
     assert conflict.to_json()["edited_at"] == "2026-01-01T00:00:00+00:00"

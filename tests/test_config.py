@@ -12,7 +12,7 @@ def test_environment_overrides_defaults_and_ints_are_parsed():
 
 
 def test_clock_is_injectable():
-    fixed = dt.datetime(2030, 1, 2, tzinfo=dt.timezone.utc)
+    fixed = dt.datetime(2030, 1, 2, tzinfo=dt.UTC)
     assert Settings(clock=lambda: fixed).today() == dt.date(2030, 1, 2)
 
 

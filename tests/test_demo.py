@@ -25,4 +25,4 @@ def test_demo_builds_a_searchable_directory_from_nothing(settings, tmp_path):
         assert results.total > 0 and "lung-health" in results.hits[0].activity.categories
     engine.dispose()
     assert any(line.startswith("Search index:") for line in lines)
-    assert len(load_manifest()) == 5
+    assert len(load_manifest(demo_settings)) == 5

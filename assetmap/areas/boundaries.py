@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pyogrio
@@ -91,6 +91,11 @@ def parent_columns(columns: list[str], own_code: str) -> dict[str, str]:
     return parents
 
 
+def _parent_codes(frame, parents: dict[str, str]) -> list[dict[str, str]]:
+    """Each row's parent area codes by kind, from the lookup columns a boundary file carries."""
+    return [{k: str(row[c]) for k, c in parents.items() if row[c]} for _, row in frame[list(parents.values())].iterrows()]
+
+
 def read_boundary_file(path: str | Path, kind: str, code_field: str | None = None, name_field: str | None = None) -> BoundaryLayer:
     """Read GeoJSON, GeoPackage or Shapefile polygons in WGS84, repairing invalid ones."""
     try:
@@ -108,7 +113,7 @@ def read_boundary_file(path: str | Path, kind: str, code_field: str | None = Non
     invalid = ~frame.geometry.is_valid
     geometries = [geo.repair_polygon(g) for g in frame.geometry]
     parents = parent_columns(columns, code_field)
-    parent_codes = [{k: str(row[c]) for k, c in parents.items() if row[c]} for _, row in frame[list(parents.values())].iterrows()] if parents else [{} for _ in geometries]
+    parent_codes = _parent_codes(frame, parents) if parents else [{} for _ in geometries]
     return BoundaryLayer(
         codes=[str(c) for c in frame[code_field]],
         names=[str(n) for n in frame[name_field or code_field]],
@@ -210,7 +215,7 @@ def _name_parent_areas(session: Session, rows, columns: dict[str, str]) -> int:
 
 def load_boundary_layers(settings: Settings, sessions, echo: Callable[[str], None]) -> None:
     """Load every polygon layer of the manifest, then the ward lookup (lookups need the wards first)."""
-    layers = load_manifest()
+    layers = load_manifest(settings)
     missing = [layer["name"] for layer in layers if layer_path(layer, settings) is None]
     if missing:
         raise BoundaryError(f"boundary files missing for {', '.join(missing)}: run `assetmap boundaries fetch` (needs internet)")

@@ -13,10 +13,10 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from assetmap.areas.manifest import CACHE, MANIFEST, load_manifest
+from assetmap.areas.manifest import fetched_dir, load_manifest
 from assetmap.config import Settings
 from assetmap.errors import AssetmapError
 
@@ -99,8 +99,8 @@ def fetch_all(layers: list[dict], dest_dir: Path, *, base_url: str | None = None
 
 def fetch_command_impl(settings: Settings, force: bool, only: list[str]) -> list[Path]:
     """What ``assetmap boundaries fetch`` does: every manifest layer (or those named) into the cache."""
-    layers = [layer for layer in load_manifest() if not only or layer["name"] in only]
+    layers = [layer for layer in load_manifest(settings) if not only or layer["name"] in only]
     unknown = set(only) - {layer["name"] for layer in layers}
     if unknown:
-        raise FetchError(f"no layer named {', '.join(sorted(unknown))} in {MANIFEST}")
-    return fetch_all(layers, CACHE, force=force)
+        raise FetchError(f"no layer named {', '.join(sorted(unknown))} in {settings.boundary_manifest}")
+    return fetch_all(layers, fetched_dir(settings), force=force)

@@ -13,8 +13,8 @@ import collections
 import contextlib
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,8 +23,17 @@ from assetmap.areas.queries import area_names, load_area_index
 from assetmap.config import Settings
 from assetmap.ingest import load
 from assetmap.ingest.clean import clean_row, record_key, stable_id
-from assetmap.ingest.dedupe import (NO_ROW, Duplicate, collapse_duplicates, content_hash, duplicate_problem, likely_duplicates,
-                                    organisation_duplicates, row_digest, settle_with_unchanged)
+from assetmap.ingest.dedupe import (
+    NO_ROW,
+    Duplicate,
+    collapse_duplicates,
+    content_hash,
+    duplicate_problem,
+    likely_duplicates,
+    organisation_duplicates,
+    row_digest,
+    settle_with_unchanged,
+)
 from assetmap.ingest.errors import IngestError, ReadError
 from assetmap.ingest.link import link_organisations
 from assetmap.ingest.load import Held
@@ -224,7 +233,8 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
     plan.outcomes.update((u.id, "unchanged") for u in state.unchanged)
     kept_activities = [d for d in state.kept if isinstance(d, ActivityDraft) and not d.deleted]
     links = likely_duplicates(kept_activities, load.other_sources(session, report.source, [d.postcode for d in kept_activities]))
-    rejections = [c for _, c in entries if isinstance(c, Rejection)] + [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
+    rejections = [c for _, c in entries if isinstance(c, Rejection)]
+    rejections += [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
     run = None
     feeding = not dry_run and index_feed is not None and index_feed.start(session, _activity_changes(plan))
     if not dry_run:

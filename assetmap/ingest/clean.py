@@ -13,7 +13,8 @@ import datetime as dt
 import functools
 import re
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from assetmap import geo, taxonomy
 from assetmap.ingest import feeds, headers, values

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from assetmap.ingest.clean import normalise_name, record_key, stable_id
 from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Problem, Unchanged

@@ -9,7 +9,8 @@ ORUK 3.0 and the older 1.x/2.x profiles differ in names (``schedules`` / ``regul
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from assetmap import schedule as schedules
 from assetmap.vocab import DAY_NAMES
@@ -227,6 +228,12 @@ def _offers_cost(data: Mapping[str, Any]) -> tuple[str, bool | None]:
     return text, all(n == 0 for n in numbers) if numbers else None
 
 
+def _age_range(age: Mapping) -> str:
+    """An OpenActive ``ageRange`` in words: "Ages 18 to 65", "Ages 60 and over"."""
+    upper = f" to {age['maxValue']}" if age.get("maxValue") else " and over"
+    return f"Ages {age.get('minValue', 0)}{upper}"
+
+
 def openactive_fields(item: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(fields, extra)`` for one RPDE item; a ``deleted`` item has only its id."""
     if str(item.get("state", "")).lower() == "deleted":
@@ -237,7 +244,7 @@ def openactive_fields(item: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
     parsed, schedule_text = _openactive_schedule(data)
     cost_text, free = _offers_cost(data)
     age = data.get("ageRange") or {}
-    audience = _labels(data.get("audience")) + ([f"Ages {age.get('minValue', 0)}" + (f" to {age['maxValue']}" if age.get("maxValue") else " and over")] if isinstance(age, Mapping) and age else [])
+    audience = _labels(data.get("audience")) + ([_age_range(age)] if isinstance(age, Mapping) and age else [])
     fields = {
         "source_id": item.get("id") or data.get("identifier") or data.get("@id"),
         "name": data.get("name") or parent.get("name"), "description": data.get("description") or parent.get("description"),

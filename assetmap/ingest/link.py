@@ -13,7 +13,7 @@ import collections
 import dataclasses
 import difflib
 import functools
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from assetmap.ingest.clean import normalise_name, stable_id
 from assetmap.ingest.records import ActivityDraft, OrganisationDraft, Problem

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assetmap.changes import CHUNK, Transaction, insert_rows
 from assetmap.changes import chunks as _chunks
+from assetmap.db import as_utc
 from assetmap.ingest.dedupe import NO_ROW, OtherRecord, same_content
 from assetmap.ingest.link import KnownOrganisation
 from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Rejection
-from assetmap.db import as_utc
 from assetmap.models import Activity, DuplicateLink, IngestRun, Organisation, RejectedRow, Verification
 
 __all__ = ["as_utc", "Held", "Plan", "plan_upsert"]

@@ -15,8 +15,9 @@ import io
 import json
 import re
 import urllib.parse
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from assetmap.ingest import feeds, headers
 from assetmap.ingest.errors import ReadError

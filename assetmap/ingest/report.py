@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from assetmap.ingest.dedupe import Duplicate, duplicate_problem
 from assetmap.ingest.records import Problem, RawRow, Rejection, Repeat, Unchanged

@@ -11,8 +11,9 @@ import datetime as dt
 import functools
 import html
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -231,7 +232,7 @@ def parse_date(value: Any, today: dt.date) -> tuple[dt.date | None, str]:
 
 
 def as_utc(date: dt.date | None) -> dt.datetime | None:
-    return None if date is None else dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    return None if date is None else dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
 def _is_unsafe(url: str) -> bool:

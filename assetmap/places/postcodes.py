@@ -10,8 +10,8 @@ arrays (millions a second in bulk) and needs no database server.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -97,14 +97,15 @@ class PostcodeLookup:
         self._t = table
 
     @classmethod
-    def from_records(cls, postcodes: Sequence[str], lats: Sequence[float], lons: Sequence[float], lads: Sequence[str] | None = None) -> "PostcodeLookup":
+    def from_records(cls, postcodes: Sequence[str], lats: Sequence[float], lons: Sequence[float],
+                     lads: Sequence[str] | None = None) -> PostcodeLookup:
         """A lookup over given postcodes (tests and small custom directories)."""
         compact = np.array([p.replace(" ", "").upper() for p in postcodes], dtype="U8")
         lads = np.array(lads if lads is not None else [""] * len(compact), dtype="U9")
         return cls(build_table(compact, np.asarray(lats, float), np.asarray(lons, float), lads))
 
     @classmethod
-    def load(cls, cache_dir: str | Path) -> "PostcodeLookup":
+    def load(cls, cache_dir: str | Path) -> PostcodeLookup:
         """The whole ONS directory, from the cache folder (built there on first use)."""
         path = Path(cache_dir) / CACHE_NAME.format(version=_package_version())
         if not path.exists():

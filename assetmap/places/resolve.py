@@ -239,6 +239,9 @@ def locate_many(queries: Sequence[str], postcodes: PostcodeLookup, areas: geo.Ar
     return [Location.from_fix(text, fix) for text, fix in zip(texts, fixes)]
 
 
+CSV_COLUMNS = ("lat", "lon", "precision", *AREA_KINDS, "flags")
+
+
 def to_csv_columns(location: Location) -> dict[str, str]:
     """The columns ``locate --file`` adds to each row."""
     cell = lambda v: "" if v is None else str(v)  # noqa: E731

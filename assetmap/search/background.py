@@ -15,7 +15,8 @@ import collections
 import multiprocessing
 import os
 import queue
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 

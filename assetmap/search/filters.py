@@ -14,7 +14,8 @@ import numpy as np
 from assetmap import geo
 from assetmap.search.near import NearPoint
 from assetmap.search.params import SearchParams
-from assetmap.search.table import FRESHNESS_STATES, Table, schedule_mask
+from assetmap.search.table import Table, schedule_mask
+from assetmap.vocab import FRESHNESS_STATES
 
 REMOTE = ("online", "telephone")
 # An online or phone service for the searcher's area sorts as if it were this far away: about as

@@ -11,7 +11,7 @@ transaction, so there is nothing to update and ``check_index`` verifies the trig
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from whoosh import writing
 from assetmap.config import Settings
 from assetmap.models import Activity, Organisation
 from assetmap.search import pg_backend, whoosh_backend
-from assetmap.search.schema import INDEX_NAME, IndexCodec, SOURCE_COLUMNS, document_fields, digest_of, make_schema, whoosh_document
+from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, IndexCodec, digest_of, document_fields, make_schema, whoosh_document
 
 PARALLEL_FROM = 20_000          # documents: below this one process indexes faster than two
 BATCH = 2_000

@@ -52,7 +52,7 @@ class SearchParams:
 
 @dataclasses.dataclass
 class SearchHit:
-    activity: "Activity"
+    activity: Activity
     score: float
     distance_km: float | None
     freshness: Freshness
@@ -64,7 +64,7 @@ class SearchResults:
     total: int
     facets: dict[str, dict[str, int]]
     suggestion: str | None
-    near: "NearPoint | None"
+    near: NearPoint | None
 
 
 def normalise_value(value: str) -> str:

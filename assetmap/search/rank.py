@@ -9,14 +9,14 @@ one that barely matches: sinking must not hide the right answer. With no words, 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 BANDS = 3
-MORE_ALTERNATIVES = 0.25
+MORE_ALTERNATIVES = 0.25   # share of the other alternatives' scores added to the best one
 CATEGORY_SHARE = 0.3       # of the best score, added for being in a category the query names
-GENERIC_SHARE = 0.3        # of a generic word's score ("group", "club"): it says little about the subject   # share of the other alternatives' scores added to the best one
+GENERIC_SHARE = 0.3        # of a generic word's score ("group", "club"): it says little about the subject
 
 
 def concept_score(best: np.ndarray, total: np.ndarray) -> np.ndarray:

@@ -17,7 +17,8 @@ import hashlib
 import math
 import re
 import struct
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from whoosh import columns, fields

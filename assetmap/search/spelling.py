@@ -7,7 +7,7 @@ then the true edit distance decides. Pure Python and data only, so it tests with
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def max_distance_for(word: str) -> int:
@@ -52,7 +52,7 @@ class Lexicon:
                     self._index.setdefault(key, []).append(word)
 
     @classmethod
-    def from_words(cls, words: Iterable[str], count: int = 1) -> "Lexicon":
+    def from_words(cls, words: Iterable[str], count: int = 1) -> Lexicon:
         return cls({w: count for w in words})
 
     def candidates(self, word: str) -> list[tuple[int, str]]:

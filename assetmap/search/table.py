@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
 from assetmap.schedule import days_of_token, is_token_at, times_of_token
-from assetmap.vocab import FRESHNESS_STATES
 
 MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
 MASK_CACHE = 64   # filter masks kept per field (a snapshot lives as long as its index generation)
@@ -141,7 +140,7 @@ def as_timestamp(value: dt.datetime | None) -> float:
     if value is None:
         return float("nan")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.timestamp()
 
 

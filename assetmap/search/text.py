@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem

@@ -15,7 +15,7 @@ import functools
 import math
 import os
 import threading
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -239,7 +239,7 @@ class _OpenIndex:
         self.snapshot: Snapshot | None = None
 
 
-_open: "collections.OrderedDict[str, _OpenIndex]" = collections.OrderedDict()
+_open: collections.OrderedDict[str, _OpenIndex] = collections.OrderedDict()
 _open_lock = threading.Lock()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 

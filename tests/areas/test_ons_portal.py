@@ -73,7 +73,7 @@ def test_server_error_names_the_layer_and_url(stand_in, tmp_path):
     assert not (tmp_path / "stp.geojson").exists()
 
 
-def test_manifest_names_every_kind_the_core_needs():
-    layers = load_manifest()
+def test_manifest_names_every_kind_the_core_needs(settings):
+    layers = load_manifest(settings)
     assert {layer["kind"] for layer in layers} >= {"ward", "lad", "stp", "icb", "lookup"}
     assert all(layer["service"].startswith("https://") and layer["file"] for layer in layers)

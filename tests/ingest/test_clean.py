@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
+from assetmap.ingest import values
 from assetmap.ingest.clean import clean_row, normalise_name
 from assetmap.ingest.headers import field_for
 from assetmap.ingest.records import ActivityDraft, OrganisationDraft, RawRow, Rejection
-from assetmap.ingest import values
 
 from .scenarios import GOOD_ROW, SCENARIOS
 
@@ -93,7 +93,7 @@ def test_invalid_date_warns_and_keeps_the_row(text):
 
 def test_date_checked_and_checked_by_give_last_verified():
     draft = clean({"Date checked": "12 January 2026", "Checked by": "Ayesha (volunteer)"})
-    assert draft.last_verified == dt.datetime(2026, 1, 12, tzinfo=dt.timezone.utc)
+    assert draft.last_verified == dt.datetime(2026, 1, 12, tzinfo=dt.UTC)
     assert (draft.verified_by, draft.verified_how) == ("Ayesha (volunteer)", "Date checked column")
 
 

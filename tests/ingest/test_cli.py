@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from assetmap.cli import main
 from assetmap.models import Activity, IngestRun
 
-from .scenarios import SCENARIOS, GOOD_ROW, scenario_sheet, sheet
+from .scenarios import GOOD_ROW, SCENARIOS, scenario_sheet, sheet
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -20,7 +20,7 @@ ALLOWED_FLAGS = {"unresolved_organisation"}
 def ingest_demo(session, settings, postcodes, area_index, name, source):
     # The demo's check dates are counted back from the day it was generated and age with the real
     # date (data/README.md); the fixed test clock would call the newest of them future dates.
-    today = dataclasses.replace(settings, clock=lambda: dt.datetime.now(dt.timezone.utc))
+    today = dataclasses.replace(settings, clock=lambda: dt.datetime.now(dt.UTC))
     return run_ingest(DATA / name, session, today, source=source, postcodes=postcodes, area_index=area_index)
 
 

@@ -41,7 +41,7 @@ def test_oruk_schedule_is_structured_and_its_description_kept(counselling):
 
 
 def test_oruk_assured_date_is_the_verification(counselling):
-    assert counselling.last_verified == dt.datetime(2005, 1, 1, tzinfo=dt.timezone.utc)
+    assert counselling.last_verified == dt.datetime(2005, 1, 1, tzinfo=dt.UTC)
     assert (counselling.verified_by, counselling.verified_how) == ("email@example.com", "assured_date in feed")
     assert counselling.extra["source_last_modified"] == "2023-03-15"
 
@@ -74,7 +74,7 @@ def test_legacy_fields_audience_schedule_and_supplier_extras(legacy):
     assert first.categories == ["lung-health", "older-people", "parents-families"]
     assert first.schedule == ["tue afternoon"] and first.extra["schedule"]["week_of_month"] == 2
     assert first.accessibility == ["Step-free access"] and first.extra["pc_metadata"] == {"source": "supplier extra field"}
-    assert first.last_verified == dt.datetime(2019, 5, 1, tzinfo=dt.timezone.utc)
+    assert first.last_verified == dt.datetime(2019, 5, 1, tzinfo=dt.UTC)
 
 
 def test_legacy_record_saying_suspended_is_flagged(legacy):

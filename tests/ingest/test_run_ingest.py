@@ -103,7 +103,8 @@ def test_rejected_row_with_an_id_does_not_close_its_record(ingest, session, tmp_
 def test_dry_run_writes_nothing_and_still_reports_everything(ingest, session, tmp_path):
     ingest(write(tmp_path, sheet(GOOD_ROW)))
     before = table_counts(session)
-    report = ingest(write(tmp_path, sheet(GOOD_ROW | {"When": "Fridays"}, OTHER_ROW, GOOD_ROW | {"Activity": "", "Organisation Name": ""})), dry_run=True)
+    unnamed = GOOD_ROW | {"Activity": "", "Organisation Name": ""}
+    report = ingest(write(tmp_path, sheet(GOOD_ROW | {"When": "Fridays"}, OTHER_ROW, unnamed)), dry_run=True)
     assert table_counts(session) == before
     assert counts(report, read=3, updated=1, accepted=1, rejected=1) and report.run_id is None
     assert "[dry run: nothing written]" in report.to_text()

@@ -101,7 +101,8 @@ def test_cli_locate_file_with_wrong_column_names_the_columns(england_db, setting
 @pytest.mark.slow
 def test_accuracy_postcode_to_ward_in_trafford_2023_wards(postcodes, shared_data, session, capsys):
     """Truth: ONSPD Feb 2025 wards for 11,264 Trafford postcodes; target ≥ 99.5 % exact."""
-    load_boundaries(session, shared_data / "test_regions/gm_wards_may2023_bgc.geojson", "ward", "2023-05", code_field="area_code", name_field="area_name")
+    load_boundaries(session, shared_data / "test_regions/gm_wards_may2023_bgc.geojson", "ward", "2023-05",
+                    code_field="area_code", name_field="area_name")
     index = load_area_index(session, kinds=("ward",))
     truth = list(csv.DictReader((shared_data / "postcodes/trafford_postcodes_onspd_feb2025.csv").open(encoding="utf-8")))
     located = locate_many([row["postcode"] for row in truth], postcodes, index)

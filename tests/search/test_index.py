@@ -74,7 +74,7 @@ def test_a_crash_between_commit_and_index_update_is_reported_then_repaired(any_s
     knit, choir, memory = three
     knit.description = "Now also sewing."            # changed in the database ...
     knit.content_hash = "a2"
-    memory.last_verified = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)  # re-checked: freshness is indexed too
+    memory.last_verified = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)  # re-checked: freshness is indexed too
     added = make_activity(name="Grow Together", description="Allotment gardening.")
     any_session.add(added)
     any_session.delete(choir)

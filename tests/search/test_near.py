@@ -45,7 +45,8 @@ def test_unusable_places_say_what_to_do(catalogue, text, message):
         near(catalogue, text)
 
 
-@pytest.mark.parametrize("text, ward", [("Stretford", "E05000836"), ("stretford", "E05000836"), ("Hale Barns", "E05000830"), ("st marys", "E05000834")])
+@pytest.mark.parametrize("text, ward", [("Stretford", "E05000836"), ("stretford", "E05000836"),
+                                        ("Hale Barns", "E05000830"), ("st marys", "E05000834")])
 def test_an_area_name_is_that_area(catalogue, text, ward):
     point = near(catalogue, text)
     assert point.precision == "place" and point.codes["ward"] == ward

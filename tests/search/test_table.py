@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from assetmap.freshness import freshness_of
-from assetmap.search.table import FRESHNESS_STATES, Table, as_timestamp, freshness_codes, multi_from_lists, schedule_mask
+from assetmap.search.table import Table, as_timestamp, freshness_codes, multi_from_lists, schedule_mask
+from assetmap.vocab import FRESHNESS_STATES
 
-NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC)
 
 
 def table(when):
@@ -52,7 +53,7 @@ def test_freshness_codes_agree_with_freshness_of(days_ago):
 
 
 def test_naive_datetimes_are_taken_as_utc():
-    assert as_timestamp(dt.datetime(2026, 1, 1)) == as_timestamp(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    assert as_timestamp(dt.datetime(2026, 1, 1)) == as_timestamp(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
 
 def test_whoosh_is_used_only_inside_the_search_package():

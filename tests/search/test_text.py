@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from assetmap.search.text import (
-    SYNONYMS_PATH, QueryPlan, corrected_text, is_short, load_synonyms, plan_query, read_synonyms, unknown_words,
+    SYNONYMS_PATH,
+    QueryPlan,
+    corrected_text,
+    is_short,
+    load_synonyms,
+    plan_query,
+    read_synonyms,
+    unknown_words,
 )
 from assetmap.words import typed_words, words_of
 

@@ -20,7 +20,7 @@ XSS_URL = "javascript:alert(1)"
 
 def _activities():
     org = make_organisation(name="Sale <b>Friends</b>")
-    old = dt.datetime(2024, 1, 10, tzinfo=dt.timezone.utc)
+    old = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
     return org, [
         make_activity(name="Sale health walk", categories=["walking"], organisation_id=org.id),
         make_activity(name="Stretford singing for lung health", categories=["lung-health", "singing"], lat=53.4466, lon=-2.3090,
