@@ -17,10 +17,6 @@ class Freshness:
     state: str
     days: int | None
 
-    @property
-    def is_stale(self) -> bool:
-        return self.state in ("stale", "unknown")
-
 
 def freshness_of(last_verified: dt.datetime | None, now: dt.datetime, ageing_after_days: int, stale_after_days: int) -> Freshness:
     """``fresh`` → ``ageing`` → ``stale`` with age; ``unknown`` when nobody ever checked.

@@ -43,10 +43,6 @@ def normalise_postcode(text: str | None) -> str | None:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def is_valid_postcode(text: str | None) -> bool:
-    return normalise_postcode(text) is not None
-
-
 def outward_code(postcode: str) -> str:
     """The district part of a normalised postcode: ``"M33 7XW"`` → ``"M33"``."""
     return postcode.split(" ")[0]

@@ -28,7 +28,6 @@ from assetmap.models import Area
 # ONS code-column prefixes and the area kind each names.
 PREFIX_KINDS = {"WD": "ward", "LAD": "lad", "LTLA": "lad", "STP": "stp", "ICB": "icb", "CCG": "ccg", "RGN": "region",
                 "LSOA": "lsoa", "MSOA": "msoa", "SICBL": "sicbl", "UTLA": "utla", "CTY": "county"}
-KIND_PREFIXES = {"ward": ("WD",), "lad": ("LAD", "LTLA")}
 ONS_CODE_RE = re.compile(r"^(?P<prefix>[A-Z]+?)(?P<year>\d{2})CD$", re.IGNORECASE)
 # Non-ONS spellings seen in published files (Trafford Data Lab, ArcGIS exports).
 GENERIC_CODE_FIELDS = {"area_code": "area_name", "code": "name", "gss_code": "name"}

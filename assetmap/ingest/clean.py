@@ -215,7 +215,6 @@ def _set_terms(draft: ActivityDraft, fields, labels, today) -> None:
 def _set_place(draft: ActivityDraft, fields, labels, today) -> None:
     """Postcode checked for form (whether it exists is ``locate``'s job); coordinates read as numbers."""
     text = values.plain(fields.get("postcode"))
-    draft.postcode_text = text
     if text and not values.is_placeholder(text):
         draft.postcode = geo.normalise_postcode(text)
         if draft.postcode is None:

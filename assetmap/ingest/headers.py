@@ -68,7 +68,6 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 }
 # Fields whose several columns are joined rather than the first one winning ("Address line 1", "Town").
 JOINED = {"address"}
-MULTI_VALUED = {"category", "audience", "delivery", "accessibility"}
 
 
 def header_key(header: Any) -> str:

@@ -126,7 +126,6 @@ class ActivityDraft:
     venue: str | None = None
     address: str | None = None
     postcode: str | None = None
-    postcode_text: str = ""
     given_lat: float | None = None
     given_lon: float | None = None
     lat: float | None = None

@@ -16,7 +16,6 @@ from assetmap.ingest.dedupe import Duplicate, duplicate_problem
 from assetmap.ingest.records import Problem, RawRow, Rejection, Repeat, Unchanged
 
 OUTCOMES = ("accepted", "updated", "unchanged", "flagged", "rejected", "duplicate", "blank")
-COUNT_KEYS = ("read",) + OUTCOMES + ("closed",)
 SHOWN_PROBLEMS = 20
 
 

@@ -27,7 +27,6 @@ PARALLEL_FROM = 20_000          # documents: below this one process indexes fast
 BATCH = 2_000
 LOCK_TIMEOUT_S = 30.0
 WRITER_MB = 1024                # per writing process: below this Whoosh spills sorted runs to disk and merges them
-MAX_REPORTED = 50
 
 
 def is_postgres(session: Session) -> bool:

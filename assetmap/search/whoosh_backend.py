@@ -261,8 +261,3 @@ def current_snapshot(index_dir: str) -> Snapshot:
             entry.snapshot = Snapshot(entry.ix, generation)
         return entry.snapshot
 
-
-def forget(index_dir: str) -> None:
-    """Drop the cached snapshot (after a rebuild that replaced the index files)."""
-    with _open_lock:
-        _open.pop(os.path.abspath(index_dir), None)

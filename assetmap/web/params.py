@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from werkzeug.datastructures import MultiDict
 
 from assetmap.search import SearchParams
@@ -68,7 +66,3 @@ def bounding_box(args: MultiDict) -> tuple[float, float, float, float] | None:
         raise BadRequest("bbox must have west < east and south < north")
     return west, south, east, north
 
-
-def without_paging(params: SearchParams, limit: int) -> SearchParams:
-    """The same search, every result up to ``limit``: the map shows what the whole list holds."""
-    return dataclasses.replace(params, page=1, per_page=limit)
