@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from assetmap import geo
+from assetmap import changes, geo
 from assetmap.areas.queries import areas_in_bbox
 from assetmap.models import Activity
 from assetmap.search import search_activities
@@ -14,7 +14,7 @@ from assetmap.search import search_activities
 from . import get_session, get_settings, save_search_log
 from .errors import BadRequest, NotFound
 from .params import bounding_box, search_params
-from .present import to_item
+from .present import provenance_json, to_item
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -64,7 +64,8 @@ def activity(activity_id: str):
     found = get_session().get(Activity, activity_id)
     if found is None:
         raise NotFound(f"no activity with id {activity_id!r}")
-    return jsonify(to_item(found, get_settings()))
+    provenance = provenance_json(changes.field_provenance(get_session(), activity_id), found)
+    return jsonify(to_item(found, get_settings()) | {"provenance": provenance})
 
 
 OUTLINE_KINDS = {"ward": "Wards", "lad": "Council areas", "stp": "NHS areas (STP)", "icb": "NHS areas (ICB)"}

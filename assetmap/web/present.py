@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assetmap import taxonomy
+from assetmap.changes import Provenance
 from assetmap.config import Settings
 from assetmap.freshness import Freshness, describe_age, freshness_of
 from assetmap.models import Activity
@@ -84,6 +85,50 @@ def to_item(activity: Activity, settings: Settings, distance_km: float | None = 
     if include_distance:
         item["distance_km"] = None if distance_km is None else round(distance_km, 2)
     return item
+
+
+# What each audited field is called in a sentence ("phone number corrected by an editor"); fields
+# people do not read as such (area codes, the parsed schedule) are left out.
+FIELD_WORDS = {
+    "name": "name", "description": "description", "organisation_id": "organisation", "categories": "type",
+    "audience": "who it is for", "delivery": "how it happens", "schedule_text": "times", "cost_text": "cost",
+    "is_free": "whether it is free", "contact_name": "contact", "email": "email address", "phone": "phone number",
+    "website": "website", "accessibility": "access", "status": "whether it is running", "capacity": "whether it takes new people",
+    "venue": "venue", "address": "address", "postcode": "postcode",
+}
+
+
+def public_origin(origin: Provenance, source_name: str) -> str:
+    """Who set a value, as the public may read it: a source by name, a person only by their role."""
+    if origin.is_person:
+        return "an editor"
+    return origin.by.removeprefix("source:") or source_name
+
+
+def provenance_json(found: dict[str, Provenance], activity: Activity) -> dict[str, dict[str, Any]]:
+    """The API's ``provenance``: for each field people read, who set it and on which day (never a person's address)."""
+    return {field: {"by": "editor" if origin.is_person else "source", "name": public_origin(origin, activity.source),
+                    "date": origin.at.date().isoformat() if origin.at else None}
+            for field, origin in found.items() if field in FIELD_WORDS}
+
+
+def provenance_lines(found: dict[str, Provenance], activity: Activity) -> list[str]:
+    """"Most details from Trafford CVS spreadsheet, 3 Oct 2026" then "phone number corrected by an editor, 4 Oct 2026"."""
+    groups: dict[tuple[bool, str, str], list[str]] = {}
+    for field, origin in found.items():
+        if field in FIELD_WORDS and getattr(activity, field) not in (None, "", []):
+            day = f"{origin.at.day} {origin.at:%b %Y}" if origin.at else "date not known"
+            groups.setdefault((origin.is_person, public_origin(origin, activity.source), day), []).append(FIELD_WORDS[field])
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1])))
+    lines = []
+    for i, ((is_person, who, day), fields) in enumerate(ordered):
+        what = ("Most details" if len(ordered) > 1 else "Details") if i == 0 and not is_person else _listed(fields).capitalize()
+        lines.append(f"{what} {'corrected by' if is_person else 'from'} {who}, {day}")
+    return lines
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def sms_text(activities: list[Activity]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from assetmap import taxonomy
+from assetmap import changes, taxonomy
 from assetmap.models import Activity
 from assetmap.schedule import Schedule, describe_next
 from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, TIME_LABELS, choices
@@ -12,7 +12,7 @@ from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, TIME_LABELS, choices
 from . import get_session, get_settings
 from .api import run_search
 from .errors import NotFound
-from .present import category_labels, delivery_words, freshness, freshness_line, how_to_join, safe_url, sms_text
+from .present import category_labels, delivery_words, freshness, freshness_line, how_to_join, provenance_lines, safe_url, sms_text
 
 blueprint = Blueprint("public", __name__)
 MAX_SHORTLIST = 20
@@ -53,7 +53,8 @@ def activity_page(activity_id: str):
     if found is None:
         raise NotFound("We could not find that activity. It may have been removed.")
     next_line = describe_next(Schedule.from_extra(found.extra), get_settings().today())
-    return render_template("activity.html", next_session=next_line, **_view(found))
+    origins = provenance_lines(changes.field_provenance(get_session(), activity_id), found)
+    return render_template("activity.html", next_session=next_line, origins=origins, **_view(found))
 
 
 @blueprint.get("/shortlist")
