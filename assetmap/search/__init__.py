@@ -5,9 +5,10 @@ package. See ``query.search_activities`` for the steps and ``index`` for keeping
 """
 
 from assetmap.search.background import IndexFeed
+from assetmap.search.errors import SearchError, SearchIndexError
 from assetmap.search.index import build_index, check_index, update_index
 from assetmap.search.near import NearPoint
-from assetmap.search.params import SearchError, SearchHit, SearchIndexError, SearchParams, SearchResults
+from assetmap.search.params import SearchHit, SearchParams, SearchResults
 from assetmap.search.query import search_activities
 
 __all__ = [

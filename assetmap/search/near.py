@@ -18,7 +18,7 @@ from assetmap.config import Settings
 from assetmap.places.cache import area_index, postcode_lookup
 from assetmap.places.gazetteer import Gazetteer, find_place, gazetteer
 from assetmap.places.resolve import Clue, Fix, codes_at, locate_clues, read_query
-from assetmap.search.params import SearchError
+from assetmap.search.errors import SearchError
 from assetmap.vocab import AREA_KINDS
 
 PREPOSITIONS = ("near", "in", "around", "at", "nr", "by", "round")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from assetmap.errors import AssetmapError
 from assetmap.freshness import Freshness
+from assetmap.search.errors import SearchError
 from assetmap.vocab import DAYS, DELIVERY_MODES, FRESHNESS_STATES, STATUSES, TIMES_OF_DAY
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,14 +22,6 @@ STATUS_CHOICES = (*STATUSES, "all")
 FRESHNESS_CHOICES = ("", *FRESHNESS_STATES)
 MAX_PER_PAGE = 200
 MAX_RADIUS_KM = 1000.0
-
-
-class SearchError(AssetmapError):
-    """Parameters a search cannot use; the message is plain English, fit to show the person."""
-
-
-class SearchIndexError(AssetmapError):
-    """The search index is missing or unreadable: an operator's problem, fixed by ``assetmap index``."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assetmap import taxonomy
+from assetmap.search.errors import SearchIndexError
 from assetmap.search.near import NearPoint
-from assetmap.search.params import SearchIndexError
 from assetmap.search.rank import concept_score
 from assetmap.search.schema import FACET_RULES
 from assetmap.search.spelling import Lexicon, edit_distance, max_distance_for

@@ -21,7 +21,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.matching.wrappers import WrappingMatcher
 
-from assetmap.search.params import SearchIndexError
+from assetmap.search.errors import SearchIndexError
 from assetmap.search.rank import concept_score
 from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms, facet_lists
 from assetmap.search.spelling import Lexicon
