@@ -347,7 +347,7 @@ def catch_up_index(settings: Settings, sessions: sessionmaker, tx: Transaction) 
 def _update_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:
     from assetmap.search import update_index
 
-    with sessions() as session:
+    with sessions.begin() as session:  # on PostgreSQL a first build creates the search tables: commit them
         update_index(settings, session, ids)
 
 

@@ -96,11 +96,19 @@ def build_index(settings: Settings, session: Session, progress: Callable[[int], 
 def update_index(settings: Settings, session: Session, activity_ids: Iterable[str]) -> None:
     """Bring the index up to date for these activities (call it after the database commit).
 
-    Changed and new records are re-indexed, ids no longer in the database are removed. A no-op when
-    there is no index yet (the next ``assetmap index`` builds it) and on PostgreSQL (a trigger keeps it).
+    Changed and new records are re-indexed, ids no longer in the database are removed. With no
+    index yet (a first ingest) the whole index is built, so a new directory is searchable at once.
+    On PostgreSQL a trigger keeps the search tables current; only a database without them is built.
     """
     ids = sorted({str(i) for i in activity_ids})
-    if not ids or is_postgres(session) or not whoosh_backend.index_exists(settings.index_dir):
+    if not ids:
+        return
+    if is_postgres(session):
+        if not pg_backend.is_ready(session):
+            pg_backend.build(session)
+        return
+    if not whoosh_backend.index_exists(settings.index_dir):
+        build_index(settings, session)
         return
     if len(ids) >= REBUILD_AT and len(ids) * 4 >= count_activities(session):
         build_index(settings, session)  # a bulk load: the parallel full build is about twice as fast

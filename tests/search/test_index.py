@@ -61,11 +61,13 @@ def test_update_reindexes_changed_adds_new_and_removes_deleted(any_session, sear
     assert check_index(search_settings, any_session) == []
 
 
-def test_update_without_an_index_does_nothing(any_session, search_settings, three):
-    update_index(search_settings, any_session, [three[0].id])
+def test_update_without_an_index_builds_it_so_a_first_ingest_is_searchable(any_session, search_settings, three):
     if any_session.get_bind().dialect.name == "sqlite":
         with pytest.raises(SearchIndexError, match="assetmap index"):
             search_activities(any_session, search_settings, SearchParams(text="knitting"))
+    update_index(search_settings, any_session, [three[0].id])
+    assert found(any_session, search_settings, "knitting") == {three[0].id}
+    assert check_index(search_settings, any_session) == []
 
 
 def test_a_crash_between_commit_and_index_update_is_reported_then_repaired(any_session, search_settings, three):
