@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assetmap import changes
 from assetmap.areas.queries import area_names, load_area_index
 from assetmap.config import Settings
-from assetmap.ingest import load
+from assetmap.ingest import identity, load
 from assetmap.ingest.clean import clean_row, record_key, stable_id
 from assetmap.ingest.dedupe import (
     NO_ROW,
@@ -161,6 +161,9 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     report.profile = _profile(entries)
     cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
     activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
+    with timer("held"):
+        claimed = {c.id for _, c in entries if isinstance(c, Unchanged)}
+        identity.assign_ids(activities, held.activities.keys(), claimed, lambda ids: load.schedule_texts(session, ids))
     with timer("locate"):
         locate_drafts(activities, postcodes, area_index, allow_district)
         if any(d.extra.get("service_area_text") for d in activities):

@@ -49,6 +49,14 @@ def held_activities(session: Session, source: str) -> dict[str, Held]:
             for r in rows}
 
 
+def schedule_texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    """The schedule text of some held records, by id (to tell same-name sessions apart)."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        found.update((r.id, r.schedule_text) for r in session.execute(sa.select(Activity.id, Activity.schedule_text).where(Activity.id.in_(chunk))))
+    return found
+
+
 def held_organisations(session: Session) -> tuple[dict[str, Held], list[KnownOrganisation]]:
     """Every organisation (names resolve across sources): by id for upserts, and as a list for linking."""
     rows = list(session.execute(sa.select(Organisation.id, Organisation.name, Organisation.content_hash,
