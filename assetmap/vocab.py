@@ -38,7 +38,13 @@ DELIVERY_LABELS = {"in_person": "In person", "online": "Online", "telephone": "B
 STATUSES = ("active", "paused", "closed")
 FRESHNESS_STATES = ("fresh", "ageing", "stale", "unknown")   # from last_verified; see assetmap.freshness
 CAPACITY_LABELS = {"accepting": "Taking new people", "waiting_list": "Waiting list", "referral_needed": "Needs a referral"}
-PRECISIONS = ("postcode", "district", "coordinates", "none")
+PRECISIONS = ("coordinates", "postcode", "venue", "district", "none")   # most exact first
+PRECISION_LABELS = {
+    "coordinates": "from the map position the source gave",
+    "postcode": "at the postcode's centre",
+    "venue": "where other records put the venue it names (check before you go)",
+    "district": "approximate: the middle of the postcode district",
+}
 
 
 def choices(labels: dict[str, str]) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ from assetmap.ingest.readers import is_url, read_rows, sniff_format
 from assetmap.ingest.records import ActivityDraft, Cleaned, OrganisationDraft, RawRow, Rejection, Repeat, Unchanged
 from assetmap.ingest.report import IngestReport, row_problems, row_result
 from assetmap.ingest.values import is_blank
+from assetmap.places.venues import VenueIndex
 
 __all__ = ["IngestError", "IngestReport", "ReadError", "ingest_file", "run_ingest"]
 
@@ -165,7 +166,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
         claimed = {c.id for _, c in entries if isinstance(c, Unchanged)}
         identity.assign_ids(activities, held.activities.keys(), claimed, lambda ids: load.schedule_texts(session, ids))
     with timer("locate"):
-        locate_drafts(activities, postcodes, area_index, allow_district)
+        locate_drafts(activities, postcodes, area_index, allow_district, _venues(session, activities))
         if any(d.extra.get("service_area_text") for d in activities):
             assign_service_areas(activities, codes_by_name(area_names(session)))
     _progress(on_progress, "located", len(activities))
@@ -176,6 +177,13 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     report.conflicts = [c.to_json() for c in tx.conflicts]
     _progress(on_progress, "loaded", len(entries))
     return report
+
+
+def _venues(session: Session, activities: list[ActivityDraft]) -> VenueIndex | None:
+    """Venues already held, read only when some record has neither a postcode nor coordinates."""
+    if not any(d.postcode is None and d.given_lat is None and not d.deleted for d in activities):
+        return None
+    return VenueIndex(load.known_venues(session))
 
 
 def _progress(on_progress: Progress | None, stage: str, done: int) -> None:

@@ -23,6 +23,7 @@ from assetmap.ingest.dedupe import NO_ROW, OtherRecord, same_content
 from assetmap.ingest.link import KnownOrganisation
 from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Rejection
 from assetmap.models import Activity, DuplicateLink, IngestRun, Organisation, RejectedRow, Verification
+from assetmap.places.venues import Venue
 
 __all__ = ["as_utc", "Held", "Plan", "plan_upsert"]
 
@@ -55,6 +56,13 @@ def schedule_texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
     for chunk in _chunks(list(ids)):
         found.update((r.id, r.schedule_text) for r in session.execute(sa.select(Activity.id, Activity.schedule_text).where(Activity.id.in_(chunk))))
     return found
+
+
+def known_venues(session: Session) -> list[Venue]:
+    """Every named venue placed from a postcode or coordinates, once per name and place."""
+    query = sa.select(Activity.venue, Activity.lat, Activity.lon, Activity.postcode).distinct().where(
+        Activity.venue.is_not(None), Activity.lat.is_not(None), Activity.precision.in_(("postcode", "coordinates")))
+    return [Venue(r.venue, r.lat, r.lon, r.postcode) for r in session.execute(query)]
 
 
 def held_organisations(session: Session) -> tuple[dict[str, Held], list[KnownOrganisation]]:

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from assetmap import geo
 from assetmap.ingest.records import ActivityDraft, Problem
 from assetmap.places.postcodes import PostcodeLookup
-from assetmap.places.resolve import Clue, Fix, assign_areas, locate_clues
+from assetmap.places.resolve import Clue, Fix, Flag, assign_areas, locate_clues
+from assetmap.places.venues import Venue, VenueIndex
 from assetmap.taxonomy import normalise_term
 from assetmap.vocab import AREA_KINDS
 
@@ -21,16 +22,39 @@ POSTCODE_TEXT_FIELDS = ("address", "venue", "description")   # feeds often hide 
 
 
 def locate_drafts(drafts: Sequence[ActivityDraft], postcodes: PostcodeLookup, areas: geo.AreaIndex,
-                  allow_district: bool = False) -> list[ActivityDraft]:
-    """Place every activity (the drafts are updated in place and returned)."""
+                  allow_district: bool = False, venues: VenueIndex | None = None) -> list[ActivityDraft]:
+    """Place every activity (the drafts are updated in place and returned).
+
+    A draft with no coordinates and no postcode anywhere in its text is placed at a known venue its
+    venue, address or description names (``venues``: those already held, and those this run places).
+    """
     located = [d for d in drafts if isinstance(d, ActivityDraft) and not d.deleted]
     if not located:
         return list(drafts)
     fixes = locate_clues([_clue(draft) for draft in located], postcodes, allow_district)
+    if venues is not None:
+        _place_by_venue(located, fixes, venues)
     assign_areas(fixes, areas)
     for draft, fix in zip(located, fixes):
         _write_back(draft, fix)
     return list(drafts)
+
+
+def _place_by_venue(drafts: Sequence[ActivityDraft], fixes: list[Fix], venues: VenueIndex) -> None:
+    venues.add(Venue(d.venue, f.lat, f.lon, f.postcode) for d, f in zip(drafts, fixes)
+               if d.venue and f.lat is not None and f.precision in ("postcode", "coordinates"))
+    if not len(venues):
+        return
+    for draft, fix in zip(drafts, fixes):
+        if fix.lat is not None or fix.postcode or draft.given_lat is not None:
+            continue
+        for field in POSTCODE_TEXT_FIELDS:
+            venue = venues.find(getattr(draft, field) or "")
+            if venue is not None:
+                fix.lat, fix.lon, fix.precision, fix.label = venue.lat, venue.lon, "venue", venue.name
+                fix.flags.append(Flag(field, "placed_by_venue_name", venue.name,
+                                      f"names {venue.name}, placed where other records put it; check the place"))
+                break
 
 
 def _clue(draft: ActivityDraft) -> Clue:

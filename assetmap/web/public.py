@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from assetmap import changes, taxonomy
 from assetmap.models import Activity
 from assetmap.schedule import Schedule, describe_next
-from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, TIME_LABELS, choices
+from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, PRECISION_LABELS, TIME_LABELS, choices
 
 from . import get_session, get_settings
 from .api import run_search
@@ -54,7 +54,8 @@ def activity_page(activity_id: str):
         raise NotFound("We could not find that activity. It may have been removed.")
     next_line = describe_next(Schedule.from_extra(found.extra), get_settings().today())
     origins = provenance_lines(changes.field_provenance(get_session(), activity_id), found)
-    return render_template("activity.html", next_session=next_line, origins=origins, **_view(found))
+    placed = PRECISION_LABELS.get(found.precision) if found.lat is not None else None
+    return render_template("activity.html", next_session=next_line, origins=origins, placed=placed, **_view(found))
 
 
 @blueprint.get("/shortlist")

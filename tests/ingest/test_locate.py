@@ -99,3 +99,23 @@ def test_service_area_named_in_words_gets_its_code():
     assign_service_areas([draft], codes_by_name(names))
     assert draft.service_area == ["E08000009"] and draft.extra["service_area_text"] == ["Trafford", "Mars"]
     assert draft.delivery == ["telephone"]   # no place given: the name says how
+
+
+def test_a_record_naming_a_known_venue_is_placed_there_and_flagged(ingest, session, tmp_path):
+    import sqlalchemy as sa
+
+    from assetmap.models import Activity
+
+    from .scenarios import GOOD_ROW, sheet
+    from .test_run_ingest import write
+
+    at_venue = GOOD_ROW | {"Venue": "Sale Waterside Arts Centre", "Post Code": "M33 7ZF"}
+    named = GOOD_ROW | {"Activity": "Friday Sketching", "Venue": "", "Post Code": "",
+                        "Description": "Bring a pencil: we meet in the studio at Sale Waterside Arts Centre."}
+    report = ingest(write(tmp_path, sheet(at_venue, named)))
+    sketching = session.scalars(sa.select(Activity).where(Activity.name == "Friday Sketching")).one()
+    walking = session.scalars(sa.select(Activity).where(Activity.name == "Sale Walking Group")).one()
+    assert (sketching.precision, sketching.lat, sketching.lon) == ("venue", walking.lat, walking.lon)
+    assert sketching.lad_code == "E08000009"
+    assert "placed_by_venue_name" in sketching.flags
+    assert [r.outcome for r in report.rows] == ["accepted", "flagged"]

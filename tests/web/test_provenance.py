@@ -51,3 +51,9 @@ def test_an_edit_through_the_write_path_shows_on_the_page_and_in_the_api(web_set
     page = client.get(f"/activities/{lunch.id}").get_data(as_text=True)
     assert "Where this information comes from" in page and "Phone number corrected by an editor" in page
     assert "jo@council.example" not in page and "jo@council.example" not in str(data)
+
+
+def test_the_page_says_how_exactly_an_activity_is_placed(client):
+    data = client.get("/api/activities?q=singing").get_json()
+    page = client.get(data["items"][0]["url"]).get_data(as_text=True)
+    assert "On the map at the postcode&#39;s centre." in page or "On the map at the postcode's centre." in page
