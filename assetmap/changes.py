@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assetmap.config import Settings
 from assetmap.db import as_utc
 from assetmap.errors import AssetmapError
-from assetmap.models import Activity, AuditEntry, FieldEdit, Organisation
+from assetmap.models import Activity, AuditEntry, DuplicateGroup, DuplicateLink, FieldEdit, Organisation, Verification
 
 CHUNK = 500
 
@@ -92,6 +92,7 @@ class Transaction:
     notes: list[str] = dataclasses.field(default_factory=list)
     feed: Any = None   # an assetmap.search.IndexFeed fed while the transaction runs (big ingests)
     index_seconds: float = 0.0
+    regrouped: set[str] = dataclasses.field(default_factory=set)   # records whose duplicate group changed
 
     # -- bulk writes (ingest) ------------------------------------------------------------------
     def insert_activities(self, rows: list[dict]) -> None:
@@ -173,6 +174,21 @@ class Transaction:
         self.changed_ids.add(activity_id)
         return diff
 
+    def verify_activity(self, activity_id: str, method: str, verified_by: str = "", source: str = "") -> Verification:
+        """Record that the activity is still right: a ``Verification`` row, the record's ``last_verified`` and an audit entry."""
+        activity = self.session.get(Activity, activity_id)
+        if activity is None:
+            raise ChangeError(f"no activity with id {activity_id}")
+        check = Verification(activity_id=activity_id, verified_at=self.now, verified_by=verified_by or self.actor, method=method,
+                             source=source, ingest_run_id=self.run_id)
+        before = [_day(activity.last_verified), activity.verified_how]
+        activity.last_verified, activity.verified_by, activity.verified_how = self.now, check.verified_by, method
+        self.session.add(check)
+        self.session.flush()
+        self._audit([(activity_id, "verify", {"last_verified": [before[0], _day(self.now)], "verified_how": [before[1], method]})], "activity")
+        self.changed_ids.add(activity_id)
+        return check
+
     def _remember_edits(self, activity_id: str, diff: dict[str, list]) -> None:
         for field, (before, _) in diff.items():
             edit = self.session.get(FieldEdit, (activity_id, field))
@@ -181,6 +197,51 @@ class Transaction:
                 self.session.add(edit)
             edit.edited_by, edit.edited_at = self.actor, self.now
             edit.conflict_value = edit.conflict_at = None
+
+    # -- duplicates across sources (linked, never merged) ---------------------------------------
+    def link_duplicates(self, links: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Link ``(activity_id, other_id, reason)`` pairs not yet linked either way round; returns those linked.
+
+        A pair a person rejected keeps its rejected link, so it is never linked again. Each new link
+        is audited; the groups it joins are rewritten and their records re-indexed.
+        """
+        held = _held_pairs(self.session, sorted({i for a, b, _ in links for i in (a, b)}))
+        fresh = list({frozenset((a, b)): (a, b, r) for a, b, r in links if frozenset((a, b)) not in held}.values())
+        if not fresh:
+            return []
+        insert_rows(self.session, DuplicateLink.__table__, [{"activity_id": a, "other_id": b, "reason": r, "status": "linked"}
+                                                            for a, b, r in fresh])
+        ids = _link_ids(self.session, [(a, b) for a, b, _ in fresh])
+        self._audit([(str(ids[a, b]), "link", {"activity_id": [None, a], "other_id": [None, b], "reason": [None, r]})
+                     for a, b, r in fresh], "duplicate_link")
+        self._regroup({i for a, b, _ in fresh for i in (a, b)})
+        return fresh
+
+    def reject_duplicate(self, activity_id: str, other_id: str) -> DuplicateLink:
+        """Mark the link between two records rejected (they are different): kept, so a re-import does not link them again."""
+        link = self.session.scalars(sa.select(DuplicateLink).where(sa.or_(
+            sa.and_(DuplicateLink.activity_id == activity_id, DuplicateLink.other_id == other_id),
+            sa.and_(DuplicateLink.activity_id == other_id, DuplicateLink.other_id == activity_id)))).first()
+        if link is None:
+            raise ChangeError(f"activities {activity_id} and {other_id} are not linked")
+        if link.status != "rejected":
+            link.status = "rejected"
+            self.session.flush()
+            self._audit([(str(link.id), "unlink", {"status": ["linked", "rejected"]})], "duplicate_link")
+            self._regroup({activity_id, other_id})
+        return link
+
+    def _regroup(self, ids: set[str]) -> None:
+        """Rewrite ``duplicate_group`` for every record in the groups ``ids`` were in or are in now."""
+        from assetmap.ingest.dedupe import duplicate_groups  # lazily: ingest imports this module
+
+        members, pairs = _connected(self.session, ids)
+        groups = duplicate_groups(pairs)
+        for chunk in chunks(sorted(members)):
+            self.session.execute(sa.delete(DuplicateGroup).where(DuplicateGroup.activity_id.in_(chunk)))
+        insert_rows(self.session, DuplicateGroup.__table__, [{"activity_id": i, "group_id": g} for i, g in sorted(groups.items())])
+        self.changed_ids.update(members)
+        self.regrouped.update(members)
 
     # -- internals ----------------------------------------------------------------------------
     def _settle_edits(self, row: dict, before: dict, edits: dict[str, FieldEdit]) -> list:
@@ -215,6 +276,10 @@ def _action(diff: dict[str, list]) -> str:
     if "status" in diff and diff["status"][0] == "closed":
         return "reopen"
     return "update"
+
+
+def _day(value: dt.datetime | None) -> str | None:
+    return None if value is None else as_utc(value).isoformat()
 
 
 def _boxed(value: Any) -> dict[str, Any]:
@@ -274,6 +339,44 @@ def _field_edits(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Fi
         for edit in session.scalars(sa.select(FieldEdit).where(FieldEdit.activity_id.in_(chunk))):
             found.setdefault(edit.activity_id, {})[edit.field] = edit
     return found
+
+
+def _held_pairs(session: Session, ids: Sequence[str]) -> set[frozenset]:
+    """Pairs already linked (or rejected) among links touching ``ids``."""
+    held: set[frozenset] = set()
+    for chunk in chunks(list(ids)):
+        query = sa.select(DuplicateLink.activity_id, DuplicateLink.other_id).where(
+            sa.or_(DuplicateLink.activity_id.in_(chunk), DuplicateLink.other_id.in_(chunk)))
+        held.update(frozenset(pair) for pair in session.execute(query))
+    return held
+
+
+def _link_ids(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    for chunk in chunks(sorted({a for a, _ in pairs})):
+        query = sa.select(DuplicateLink.id, DuplicateLink.activity_id, DuplicateLink.other_id).where(DuplicateLink.activity_id.in_(chunk))
+        found.update(((a, b), i) for i, a, b in session.execute(query))
+    return found
+
+
+def _connected(session: Session, ids: set[str]) -> tuple[set[str], list[tuple[str, str]]]:
+    """Every record linked to ``ids`` (through any number of links) or sharing a group with them, and the links among them."""
+    members = set(ids)
+    for chunk in chunks(sorted(ids)):
+        old_groups = sa.select(DuplicateGroup.group_id).where(DuplicateGroup.activity_id.in_(chunk))
+        members.update(session.scalars(sa.select(DuplicateGroup.activity_id).where(DuplicateGroup.group_id.in_(old_groups))))
+    pairs: set[tuple[str, str]] = set()
+    frontier = set(members)
+    while frontier:
+        found = set()
+        for chunk in chunks(sorted(frontier)):
+            query = sa.select(DuplicateLink.activity_id, DuplicateLink.other_id).where(
+                DuplicateLink.status == "linked", sa.or_(DuplicateLink.activity_id.in_(chunk), DuplicateLink.other_id.in_(chunk)))
+            found.update((a, b) for a, b in session.execute(query))
+        pairs |= found
+        frontier = {i for pair in found for i in pair} - members
+        members |= frontier
+    return members, sorted(pairs)
 
 
 # -- statements ------------------------------------------------------------------------------------
@@ -341,6 +444,8 @@ def catch_up_index(settings: Settings, sessions: sessionmaker, tx: Transaction) 
         if outcome:
             tx.notes.append(f"search index updated after loading instead ({outcome})")
         _update_index(settings, sessions, sorted(tx.changed_ids))
+    elif tx.regrouped:  # records the feed indexed before their duplicate links were made
+        _update_index(settings, sessions, sorted(tx.regrouped))
     tx.index_seconds = time.perf_counter() - start
 
 
@@ -386,6 +491,12 @@ def field_provenance(session: Session, activity_id: str) -> dict[str, Provenance
         for field in AUDITED_FIELDS:
             found.setdefault(field, created)
     return found
+
+
+def unlink_duplicate(settings: Settings, sessions: sessionmaker, activity_id: str, other_id: str, editor: str) -> DuplicateLink:
+    """A person says two linked records are different: the link is kept as rejected (audited), never made again."""
+    with writing(settings, sessions, editor_actor(editor)) as tx:
+        return tx.reject_duplicate(activity_id, other_id)
 
 
 def history(session: Session, activity_id: str) -> list[AuditEntry]:

@@ -238,8 +238,8 @@ def index_command(check):
 
 @main.command("ingest")
 @click.argument("file_or_url")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "oruk", "openactive", "geojson", "charity"]),
-              help="What the input is (sniffed from the file when omitted).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "oruk", "openactive", "geojson", "charity", "tables"]),
+              help="What the input is (sniffed when omitted; a folder, or a workbook of linked sheets, is read as tables).")
 @click.option("--source", help="Name of the source (default: the file's name); a full re-import closes its records that are missing.")
 @click.option("--dry-run", is_flag=True, help="Check and report without writing anything.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the report as JSON to this file.")
@@ -247,10 +247,12 @@ def index_command(check):
 @click.option("--allow-district", is_flag=True, help="Place a record whose postcode is unknown at its district's centre.")
 def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allow_district):
     """Load groups and activities from a spreadsheet (CSV, XLSX), an Open Referral UK or OpenActive
-    feed (file or URL), a GeoJSON point layer or the Charity Commission register.
+    feed (file or URL), a GeoJSON point layer or the Charity Commission register; or linked tables
+    (services, locations, organisations) as a folder of CSV/XLSX files or one workbook's sheets.
 
     \b
     assetmap ingest groups.xlsx --dry-run
+    assetmap ingest directory-folder/ --report report.json
     assetmap ingest https://example.org/api --format oruk --report report.json
     """
     from assetmap.ingest import ingest_file
@@ -295,6 +297,69 @@ def serve_cmd(host, port):
     app = create_app(_settings())
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     app.run(host=host, port=port, debug=False)
+
+
+@main.group("users")
+def users_group():
+    """Editor and admin accounts (residents need none)."""
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["editor", "admin"]), required=True, help="editor: review queue and edits; admin: also accounts.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking for it.")
+def users_add(email, role, password_stdin):
+    """Make an account; the password is asked for (twice), or read from standard input with --password-stdin."""
+    from assetmap import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    _, sessions = open_database(settings, create=True)
+    with sessions.begin() as session:
+        user = users.add_user(session, email, password, role, settings.clock())
+        click.echo(f"Account made: {user.email} ({user.role})")
+
+
+@users_group.command("list")
+def users_list():
+    """Every account, its role and whether it is active."""
+    from assetmap import users
+
+    _, sessions = open_database(_settings())
+    with sessions() as session:
+        for user in users.list_users(session):
+            click.echo(f"{user.email}\t{user.role}\t{'active' if user.is_active else 'switched off'}")
+
+
+@main.command("stale")
+@click.option("--area", default="", help="Only records in this ward or council area (ONS code).")
+@click.option("--source", default="", help="Only records from this source.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+def stale_command(area, source, fmt):
+    """Records to check (ageing, stale, never checked), most harmful first: the review queue's order."""
+    import csv
+    import io
+
+    from assetmap.review import load_queue
+
+    settings = _settings()
+    _, sessions = open_database(settings)
+    with sessions() as session:
+        items, _ = load_queue(session, settings, area=area, source=source)
+    rows = [item.to_json() for item in items]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
+    columns = ["id", "name", "organisation", "source", "state", "last_verified", "days_overdue", "shown_90_days",
+               "shortlisted_90_days", "harm", "ward", "lad", "url"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    click.echo(out.getvalue(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

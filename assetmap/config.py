@@ -67,6 +67,19 @@ class Settings:
         default=365,
         metadata={"env": "ASSETMAP_STALE_AFTER_DAYS", "help": "Days after the last check when a record is stale and queued for review"},
     )
+    source_stale_days: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_SOURCE_STALE_DAYS", "help": "Per-source stale limits, e.g. council-feed=90,other=120 (ageing moves in proportion)",
+                  "allow_empty": True},
+    )
+    hide_after_days: int = dataclasses.field(
+        default=0,
+        metadata={"env": "ASSETMAP_HIDE_AFTER_DAYS", "help": "Days after the last check when a record leaves search results; 0 never hides"},
+    )
+    https: bool = dataclasses.field(
+        default=False,
+        metadata={"env": "ASSETMAP_HTTPS", "help": "Set to 1 when the site is served over HTTPS: session cookies are then Secure"},
+    )
     tile_url: str = dataclasses.field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         metadata={"env": "ASSETMAP_TILE_URL", "help": "Map tile server URL template; empty for no background tiles", "allow_empty": True},
@@ -89,12 +102,20 @@ SETTINGS_HELP = {
 }
 
 
+def _typed(kind: str, value: str):
+    if kind == "int":
+        return int(value)
+    if kind == "bool":
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
 def load_settings(environ: Mapping[str, str], **overrides) -> Settings:
     """Build Settings from environment variables, then apply explicit overrides."""
     values = {}
     for field in dataclasses.fields(Settings):
         value = environ.get(field.metadata.get("env", ""))
         if value or (value == "" and field.metadata.get("allow_empty")):
-            values[field.name] = int(value) if field.type == "int" else value
+            values[field.name] = _typed(field.type, value)
     values.update(overrides)
     return Settings(**values)

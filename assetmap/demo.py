@@ -12,7 +12,11 @@ from pathlib import Path
 from assetmap import db
 from assetmap.config import Settings
 
-DEMO_FILES = (("demo_activities.csv", "demo-spreadsheet"), ("demo_oruk.json", "demo-oruk"))
+# (file or folder under settings.demo_data_dir, source name): a spreadsheet, an ORUK feed, and a
+# directory kept as linked tables (services naming their venues and organisations), joined by name.
+DEMO_FILES = (("demo_activities.csv", "demo-spreadsheet"), ("demo_oruk.json", "demo-oruk"), ("demo_linked", "demo-linked"))
+# Demo only: documented in the README so anyone can try the editor pages on their own machine.
+DEMO_ACCOUNTS = (("editor@demo.example", "demo-editor-password", "editor"), ("admin@demo.example", "demo-admin-password", "admin"))
 
 
 def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -28,6 +32,48 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
     for name, source in DEMO_FILES:
         report = ingest_file(settings, sessions, Path(settings.demo_data_dir) / name, source=source)
         echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.counts.items() if v))
+    add_demo_accounts(settings, sessions, echo)
+    add_demo_checks(settings, sessions)
     with sessions() as session:
         echo(f"Search index: {build_index(settings, session)} activities")
     engine.dispose()
+
+
+def add_demo_accounts(settings: Settings, sessions, echo: Callable[[str], None] = print) -> None:
+    """The two demo-only accounts the README lists (never use these passwords on a real directory)."""
+    from assetmap import users
+
+    with sessions.begin() as session:
+        for email, password, role in DEMO_ACCOUNTS:
+            if users.find_user(session, email) is None:
+                users.add_user(session, email, password, role, settings.clock())
+    echo("Demo accounts: " + ", ".join(f"{email} ({role})" for email, _, role in DEMO_ACCOUNTS))
+
+
+def add_demo_checks(settings: Settings, sessions) -> None:
+    """A few editors' checks and some invented use over the last 90 days, so the review queue has an order to show.
+
+    Chosen by a hash of each id, so every demo build is the same.
+    """
+    import datetime as dt
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from assetmap import changes
+    from assetmap.models import Activity
+    from assetmap.review import record_use
+
+    with sessions() as session:
+        ids = sorted(session.scalars(sa.select(Activity.id).where(Activity.status != "closed")))
+    picks = {i: int(hashlib.sha1(i.encode()).hexdigest()[:6], 16) for i in ids}
+    with changes.writing(settings, sessions, changes.editor_actor(DEMO_ACCOUNTS[0][0])) as tx:
+        for number, activity_id in enumerate(i for i in ids if picks[i] % 23 == 0):
+            tx.verify_activity(activity_id, ("phoned", "organiser_confirmed", "seen_running")[number % 3])
+    today = settings.today()
+    with sessions.begin() as session:
+        for activity_id, pick in picks.items():
+            for day in range(pick % 5):
+                record_use(session, [activity_id], today - dt.timedelta(days=(pick >> day) % 90), "shown")
+            if pick % 7 == 0:
+                record_use(session, [activity_id], today - dt.timedelta(days=pick % 60), "shortlisted")

@@ -98,6 +98,17 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 6371.0088 * 2 * np.arcsin(np.sqrt(a))
 
 
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two points, for one pair at a time (no numpy overhead).
+
+    >>> round(distance_m(53.425168, -2.325509, 53.425168, -2.32438))
+    75
+    """
+    a = (math.sin(math.radians(lat2 - lat1) / 2) ** 2
+         + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 6371008.8 * 2 * math.asin(math.sqrt(a))
+
+
 def repair_polygon(geom: BaseGeometry) -> shapely.MultiPolygon:
     """A valid MultiPolygon from any polygonal geometry; slivers of lower dimension are dropped.
 

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -125,7 +125,12 @@ class Activity(Base):
 
 
 class Verification(Base):
-    """One confirmation that an activity is still right: who, when and how."""
+    """One sign that an activity is still right: who or which source, when and how.
+
+    ``method`` (see ``freshness.METHODS``) says what kind of sign it was: a person's check
+    (``phoned``, ``organiser_confirmed``, ``seen_running``) or a source's assertion
+    (``source_updated``, ``source_assured``, ``still_listed``); ``source`` names the source for the latter.
+    """
 
     __tablename__ = "verification"
 
@@ -134,6 +139,7 @@ class Verification(Base):
     verified_at: Mapped[dt.datetime] = mapped_column()
     verified_by: Mapped[str] = mapped_column(String(200), default="")
     method: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(200), default="", server_default="")
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"), nullable=True)
 
 
@@ -169,15 +175,35 @@ class RejectedRow(Base):
 
 
 class DuplicateLink(Base):
-    """Two activities that are probably the same thing, linked for a person to judge, not merged."""
+    """Two activities of different sources that are probably the same thing: linked, never merged.
+
+    Both records stay; search shows a linked group once. ``reason`` says why they were linked (the
+    evidence and its score, see ``ingest.dedupe``). A person who says they are different sets
+    ``status`` to ``rejected`` (``changes.unlink_duplicate``): the row stays, so a re-import never
+    links the pair again.
+    """
 
     __tablename__ = "duplicate_link"
     __table_args__ = (UniqueConstraint("activity_id", "other_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
-    other_id: Mapped[str] = mapped_column(ForeignKey("activity.id"))
+    other_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
     reason: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="linked", server_default="linked")
+
+
+class DuplicateGroup(Base):
+    """Which group of linked duplicates an activity is in (the smallest id of the group), kept with the links.
+
+    Only activities with at least one link have a row. Search reads it to show a group once
+    without a query per result; ``changes`` rewrites the rows of the groups a link change touches.
+    """
+
+    __tablename__ = "duplicate_group"
+
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(36), index=True)
 
 
 class AuditEntry(Base):
@@ -234,3 +260,32 @@ class SearchLog(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     area_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     result_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """An editor or admin account; residents need none. The password is kept only as an argon2 hash."""
+
+    __tablename__ = "app_user"   # "user" is a reserved word in PostgreSQL
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(300), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class ActivityUse(Base):
+    """How often an activity's page was shown and it was put on a shortlist, per day (for the review queue's harm).
+
+    Kept apart from ``Activity.times_shown``: writing the activity row on every page view would fire
+    the PostgreSQL search trigger each time, and a day's row lets the queue count the last 90 days.
+    """
+
+    __tablename__ = "activity_use"
+
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer, default=0)
+    shortlisted: Mapped[int] = mapped_column(Integer, default=0)

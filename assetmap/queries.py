@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assetmap.models import Activity
+from assetmap.models import Activity, DuplicateGroup
 
 
 def activities_in_bbox(session: Session, west: float, south: float, east: float, north: float, statuses=("active",)):
@@ -17,6 +17,15 @@ def activities_in_bbox(session: Session, west: float, south: float, east: float,
     if statuses:
         query = query.where(Activity.status.in_(list(statuses)))
     return list(session.scalars(query))
+
+
+def linked_listings(session: Session, activity_id: str) -> list[Activity]:
+    """The other listings of the same activity (linked duplicates from other sources), most recently checked first."""
+    group = sa.select(DuplicateGroup.group_id).where(DuplicateGroup.activity_id == activity_id).scalar_subquery()
+    query = sa.select(Activity).join(DuplicateGroup, DuplicateGroup.activity_id == Activity.id).where(
+        DuplicateGroup.group_id == group, Activity.id != activity_id)
+    found = list(session.scalars(query))
+    return sorted(found, key=lambda a: (a.last_verified is None, -(a.last_verified.timestamp() if a.last_verified else 0), a.id))
 
 
 def in_box(session: Session, model, west: float, south: float, east: float, north: float):

@@ -1,32 +1,43 @@
 """When an activity meets: the one home for schedules, from the text people write to "Next: Tuesday".
 
-Schedules arrive three ways: free text ("Mon & Wed 10-3", "every 2nd Sunday", "term time only"),
-RFC 5545-style rules in ORUK and OpenActive feeds, and sheets with one opening-hours column per day.
-Each becomes a ``ParsedSchedule``: the search tokens ``"<day> <part>"`` kept in ``Activity.schedule``
-(``morning`` before 12:00, ``afternoon`` 12:00–17:00, ``evening`` after 17:00, ``any`` when no time is
-given) and a typed ``Schedule`` kept as JSON in ``Activity.extra["schedule"]``. The tokens are kept
-beside the Schedule rather than worked out from it, because text such as "Thursday evenings" names a
-part of the day but no time to store.
+Schedules arrive three ways: free text ("Mon & Wed 10-3", "2nd and 4th Wednesday", "term time only",
+"Saturday 14 December 2025"), RFC 5545-style rules in ORUK and OpenActive feeds, and sheets with one
+opening-hours column per day. Each becomes a ``ParsedSchedule``: the search tokens kept in
+``Activity.schedule`` and a typed ``Schedule`` kept as JSON in ``Activity.extra["schedule"]``.
+
+Tokens are ``"<day> <part>"`` (``morning`` before 12:00, ``afternoon`` 12:00–17:00, ``evening`` after
+17:00, ``any`` when no time is given), plus ``"until <YYYY-MM-DD>"`` for a schedule that stops: a
+one-off date or a date range. Search hides a record whose ``until`` date is past (``is_ended_token``)
+without re-indexing, on both backends. The tokens are kept beside the Schedule rather than worked out
+from it, because text such as "Thursday evenings" names a part of the day but no time to store.
+
+Dated events are kept as dates, never as a weekly rule: "Saturday 14 December 2025" has frequency
+``once``, ``dates`` (2025-12-14) and the token ``sat any`` so the day filter finds it while it is
+upcoming; once it has passed the ``until`` token hides it, so it never lingers as "every Saturday".
 
 The parser never guesses a day that is not written: text it cannot read gives no tokens and
-frequency ``irregular``, and the original text is always kept beside the result. Only rules that pin
-a date (weekly, daily, the nth weekday of a month) give a next session; fortnightly and irregular
-schedules have no anchor date, so no next session is claimed for them.
+frequency ``irregular``, and the original text is always kept beside the result. A next session is
+claimed only when the rule pins a date (weekly, daily, the nth weekday of a month, a fortnight with
+an anchor date, a one-off date), in the directory's local time (``LOCAL_TIME``), skipping bank
+holidays when the text says so. Term-time-only schedules claim no date: the directory has no term
+dates, so it says "term time only" rather than name a day that may fall in the school holidays.
 """
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 import functools
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from assetmap.vocab import DAY_INDEX, DAY_LABELS, DAYS, FREQUENCIES, ICAL_DAYS, TIMES_OF_DAY
 
 ANY_TIME = "any"   # the part of a token whose time was not given: it matches every time of day
+UNTIL = "until"    # the first word of the token naming a schedule's last date: "until 2025-12-14"
+LOCAL_TIME = zoneinfo.ZoneInfo("Europe/London")   # the directory's wall clock: sessions are written in it
 ICAL_CODES = {day: code for code, day in ICAL_DAYS.items()}
 
 
@@ -34,21 +45,25 @@ ICAL_CODES = {day: code for code, day in ICAL_DAYS.items()}
 
 @dataclasses.dataclass(frozen=True)
 class Session:
-    """Days sharing one time: "Tuesdays & Fridays 12pm - 3pm", or "1st Saturday 10am - 12noon"."""
+    """Days sharing one time: "Tuesdays & Fridays 12pm - 3pm", or "2nd and 4th Saturday 10am - 12noon"."""
 
     days: tuple[str, ...] = ()
     opens: dt.time | None = None
     closes: dt.time | None = None
-    week_of_month: int | None = None   # 1–5, or -1 for the last; None when it meets every week
+    week_of_month: tuple[int, ...] = ()   # 1–5, or -1 for the last; empty when it meets every week
+
+    def __post_init__(self) -> None:
+        if type(self.week_of_month) is not tuple:   # a bare int or a list from older callers
+            object.__setattr__(self, "week_of_month", _weeks_of(self.week_of_month))
 
     def to_json(self) -> dict[str, Any]:
         return {"days": list(self.days), "opens": _hhmm(self.opens), "closes": _hhmm(self.closes),
-                "week_of_month": self.week_of_month}
+                "week_of_month": _weeks_json(self.week_of_month)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Session:
         return cls(_days_of(data.get("days")), _time_of(data.get("opens")), _time_of(data.get("closes")),
-                   _int_of(data.get("week_of_month")))
+                   _weeks_of(data.get("week_of_month")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,31 +72,45 @@ class Schedule:
 
     ``days``, ``opens`` and ``closes`` summarise the sessions (every day met on; the first session's
     time), so a page can say "Monday, Wednesday 10:00–15:00" without walking them. ``week_of_month``
-    is set only for a monthly schedule, from its first session that names a week ("2nd and 4th
-    Tuesday" written as text keeps the last ordinal read; ORUK's ``2TU,4TU`` gives one session each).
-    ``dates`` (one-off meetings) and ``exceptions`` (dates a rule skips) have room here for feeds that
-    carry them; no reader fills them yet and ``next_session`` does not read them, and ``to_json``
-    leaves them out while empty so stored records keep their shape.
+    is set only for a monthly schedule, from its first session that names weeks ("2nd and 4th
+    Tuesday" keeps both). ``dates`` are one-off meetings (frequency ``once`` when there is no rule
+    beside them), ``starts``/``ends`` bound a rule ("6 Jan 2026 - 24 Mar 2026 every Tuesday"),
+    ``anchor`` is a date a fortnightly rule meets on, ``exceptions`` are dates a rule skips ("not on
+    24 December 2025"). New keys are written only when set, and a single week as a bare int, so
+    stored records keep their shape and an older reader still reads what it knew.
     """
 
     days: tuple[str, ...] = ()
     opens: dt.time | None = None
     closes: dt.time | None = None
     frequency: str = "irregular"          # one of vocab.FREQUENCIES
-    week_of_month: int | None = None
+    week_of_month: tuple[int, ...] = ()
     term_time_only: bool = False
     sessions: tuple[Session, ...] = ()
     dates: tuple[dt.date, ...] = ()
     exceptions: tuple[dt.date, ...] = ()
+    starts: dt.date | None = None
+    ends: dt.date | None = None
+    anchor: dt.date | None = None
+    skips_bank_holidays: bool = False
+
+    def __post_init__(self) -> None:
+        if type(self.week_of_month) is not tuple:
+            object.__setattr__(self, "week_of_month", _weeks_of(self.week_of_month))
 
     def to_json(self) -> dict[str, Any]:
         """The dict kept in ``Activity.extra["schedule"]``: fresh lists, so no two records share one."""
         data = {"days": list(self.days), "opens": _hhmm(self.opens), "closes": _hhmm(self.closes),
-                "frequency": self.frequency, "week_of_month": self.week_of_month,
+                "frequency": self.frequency, "week_of_month": _weeks_json(self.week_of_month),
                 "term_time_only": self.term_time_only, "sessions": [s.to_json() for s in self.sessions]}
         for key in ("dates", "exceptions"):
             if getattr(self, key):
                 data[key] = [d.isoformat() for d in getattr(self, key)]
+        for key in ("starts", "ends", "anchor"):
+            if getattr(self, key):
+                data[key] = getattr(self, key).isoformat()
+        if self.skips_bank_holidays:
+            data["skips_bank_holidays"] = True
         return data
 
     @classmethod
@@ -90,15 +119,26 @@ class Schedule:
 
         >>> Schedule.from_json({"days": ["tue"], "opens": "10:00", "frequency": "weekly"}).opens
         datetime.time(10, 0)
+        >>> Schedule.from_json({"days": ["wed"], "frequency": "monthly", "week_of_month": 2}).week_of_month
+        (2,)
         """
         frequency = data.get("frequency")
         return cls(
             days=_days_of(data.get("days")), opens=_time_of(data.get("opens")), closes=_time_of(data.get("closes")),
-            frequency=frequency if frequency in FREQUENCIES else "irregular", week_of_month=_int_of(data.get("week_of_month")),
+            frequency=frequency if frequency in FREQUENCIES else "irregular", week_of_month=_weeks_of(data.get("week_of_month")),
             term_time_only=bool(data.get("term_time_only")),
             sessions=tuple(Session.from_json(s) for s in data.get("sessions") or () if isinstance(s, Mapping)),
             dates=_dates_of(data.get("dates")), exceptions=_dates_of(data.get("exceptions")),
+            starts=_date_of(data.get("starts")), ends=_date_of(data.get("ends")), anchor=_date_of(data.get("anchor")),
+            skips_bank_holidays=bool(data.get("skips_bank_holidays")),
         )
+
+    @property
+    def last_date(self) -> dt.date | None:
+        """The last day it can meet: the end of its range, or its last one-off date when it has no rule."""
+        if self.ends:
+            return self.ends
+        return max(self.dates) if self.frequency == "once" and self.dates else None
 
     @classmethod
     def from_extra(cls, extra: Mapping[str, Any] | None) -> Schedule | None:
@@ -134,10 +174,26 @@ def _time_of(value: Any) -> dt.time | None:
         return None
 
 
-def _int_of(value: Any) -> int | None:
+def _weeks_of(value: Any) -> tuple[int, ...]:
+    """Weeks of the month from what a record holds: None, one int (records before "2nd and 4th"), or a list."""
+    if value is None or value == "":
+        return ()
+    items = value if isinstance(value, (list, tuple)) else (value,)
     try:
-        return None if value is None else int(value)
+        return tuple(int(v) for v in items)
     except (TypeError, ValueError):
+        return ()
+
+
+def _weeks_json(weeks: tuple[int, ...]) -> int | list[int] | None:
+    """One week stays a bare int, as older readers expect; only several become a list."""
+    return None if not weeks else weeks[0] if len(weeks) == 1 else list(weeks)
+
+
+def _date_of(value: Any) -> dt.date | None:
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
         return None
 
 
@@ -192,11 +248,14 @@ _DAY_RE = {
     "thu": r"thu(?:r(?:s(?:day)?)?)?s?", "fri": r"fri(?:day)?s?", "sat": r"sat(?:urday)?s?", "sun": r"sun(?:day)?s?",
 }
 _DAY = r"(?:" + "|".join(f"(?:{p})" for p in _DAY_RE.values()) + r")\b"
-_ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "last": -1, "final": -1}
+_ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "5th": 5, "fifth": 5,
+             "last": -1, "final": -1}
+_ORDINAL = r"(?:1st|first|2nd|second|3rd|third|4th|fourth|5th|fifth|last|final)"
+_ORDINAL_RE = re.compile(_ORDINAL, re.IGNORECASE)
 _TIME = r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|noon)?|noon|midday|midnight)"
 _TOKEN_RE = re.compile(
     rf"(?P<range>\b{_DAY}\s*(?:-|to|until|till|through|thru)\s*{_DAY})"
-    rf"|(?P<ordinal>\b(?P<nth>1st|first|2nd|second|3rd|third|4th|fourth|last|final|other|alternate)\s+(?P<oday>{_DAY}))"
+    rf"|(?P<ordinal>\b(?P<nth>{_ORDINAL}(?:\s*(?:,|&|\+|/|and)\s*{_ORDINAL})*|other|alternate)\s+(?P<oday>{_DAY}))"
     rf"|(?P<day>\b{_DAY})"
     r"|(?P<weekdays>\bweekdays?\b)|(?P<weekends>\bweekends?\b)"
     r"|(?P<daily>\b(?:daily|every\s*day|7\s*days|seven\s+days|each\s+day)\b)"
@@ -217,7 +276,7 @@ class _Slot:
     opens: float | None = None
     closes: float | None = None
     parts: list[str] = dataclasses.field(default_factory=list)
-    week_of_month: int | None = None
+    week_of_month: tuple[int, ...] = ()
 
     @property
     def has_time(self) -> bool:
@@ -289,26 +348,27 @@ def parts_of(opens: float | None, closes: float | None) -> list[str]:
     return [part for part, (lo, hi) in spans.items() if opens < hi and closes > lo]
 
 
-def _days_of_match(match: re.Match) -> tuple[list[str], int | None, str | None]:
-    """Days named by one match, the week of the month (1st, last…) and a frequency it implies."""
+def _days_of_match(match: re.Match) -> tuple[list[str], tuple[int, ...], str | None]:
+    """Days named by one match, the weeks of the month ("2nd and 4th", "last") and a frequency it implies."""
     kind = match.lastgroup
     text = match.group(0).lower()
     if match.group("range"):
         first, last = re.split(r"\s*(?:-|to|until|till|through|thru)\s*", text, maxsplit=1)
-        return day_span(day_of(first), day_of(last)), None, None
+        return day_span(day_of(first), day_of(last)), (), None
     if match.group("ordinal"):
         nth = match.group("nth").lower()
         day = day_of(match.group("oday"))
         if nth in ("other", "alternate"):
-            return [day], None, "fortnightly"
-        return [day], _ORDINALS[nth], "monthly"
+            return [day], (), "fortnightly"
+        weeks = tuple(dict.fromkeys(_ORDINALS[w.lower()] for w in _ORDINAL_RE.findall(nth)))
+        return [day], weeks, "monthly"
     if kind == "weekdays":
-        return list(DAYS[:5]), None, None
+        return list(DAYS[:5]), (), None
     if kind == "weekends":
-        return ["sat", "sun"], None, None
+        return ["sat", "sun"], (), None
     if kind == "daily":
-        return list(DAYS), None, "daily"
-    return [day_of(text)], None, None
+        return list(DAYS), (), "daily"
+    return [day_of(text)], (), None
 
 
 def _slots(text: str) -> tuple[list[_Slot], set[str]]:
@@ -353,27 +413,176 @@ def _add_time(slots: list[_Slot], match: re.Match) -> None:
     current.parts = parts_of(*span)
 
 
+_FORTNIGHTLY_RE = re.compile(r"fortnight|every\s+(?:other|two|2(?:nd)?|second)\s+weeks?|alternate", re.IGNORECASE)
+_DAILY_RE = re.compile(r"\bdaily\b", re.IGNORECASE)
+_MONTH_WORD_RE = re.compile(r"\bmonth(?:ly)?\b", re.IGNORECASE)
+_MONTHLY_RE = re.compile(r"\bmonthly\b", re.IGNORECASE)
+_TERM_TIME_RE = re.compile(r"term[\s-]*time", re.IGNORECASE)
+_BANK_HOLIDAYS_RE = re.compile(r"\b(?:not|except|excl\w*|closed|no|apart\s+from)\b[^.;]{0,25}?\bbank\s*hol", re.IGNORECASE)
+# A rule beside a date ("Tuesdays 10-12, and Saturday 14 December") rather than the date's own weekday.
+_RECURRING_RE = re.compile(r"\b(?:every|each|weekly|fortnightly|monthly|daily|other|alternate|weekdays|weekends)\b"
+                           r"|\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)days\b", re.IGNORECASE)
+
+
 def _frequency(text: str, slots: list[_Slot], implied: set[str]) -> str:
-    lower = text.lower()
-    if re.search(r"fortnight|every\s+(?:other|two|2)\s+weeks?|alternate", lower) or "fortnightly" in implied:
+    if "fortnightly" in implied or _FORTNIGHTLY_RE.search(text):
         return "fortnightly"
-    if "daily" in implied or re.search(r"\bdaily\b", lower):
+    if "daily" in implied or _DAILY_RE.search(text):
         return "daily"
     dated = [s for s in slots if s.days]
-    if dated and all(s.week_of_month for s in dated) or not dated and re.search(r"\bmonth(?:ly)?\b", lower):
+    if dated and all(s.week_of_month for s in dated) or not dated and _MONTH_WORD_RE.search(text):
         return "monthly"
     if any(not s.week_of_month for s in dated):
-        return "monthly" if re.search(r"\bmonthly\b", lower) else "weekly"
+        return "monthly" if _MONTHLY_RE.search(text) else "weekly"
     return "irregular"
 
 
-def _tokens_of(slots: Iterable[_Slot]) -> list[str]:
-    """``["mon morning", …]`` in day order, ``any`` for a day with no time given."""
+# --- Dates written in the text ("Saturday 14 December 2025", "14/12/2025", "from 3 March to 28 April 2026") ---
+
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_NOT_AFTER = r"(?<![\d/.:£])"
+_DATE_RE = re.compile(
+    rf"(?:(?P<weekday>{_DAY}),?\s+(?:the\s+)?)?(?:"
+    rf"{_NOT_AFTER}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})\.?(?:,?\s+(?P<y>\d{{4}}))?"
+    rf"|\b(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?"
+    rf"|{_NOT_AFTER}(?P<nd>\d{{1,2}})(?P<sep>[/.])(?P<nm>\d{{1,2}})(?P=sep)(?P<ny>\d{{4}}|\d{{2}})"
+    rf"|{_NOT_AFTER}(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})"
+    r")\b",
+    re.IGNORECASE,
+)
+# Cheap first look over the lower-cased text: most schedules name no month and have no d/m/y or ISO
+# date, and skip the date reader entirely ("1.30-3.30" is not taken for a d.m.y date).
+_MAYBE_DATE_RE = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d([/.])\d{1,2}\1\d|\d{4}-\d")
+_RANGE_JOIN_RE = re.compile(r"\s*,?\s*(?:-|to|until|till|through|thru)\s*", re.IGNORECASE)
+_LIST_JOIN_RE = re.compile(r"\s*(?:,|or|and|&)\s*", re.IGNORECASE)
+_EXCEPT_BEFORE_RE = re.compile(r"\b(?:not|except|excluding|excl|closed|cancelled|no\s+\w+|apart\s+from)\W*(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
+_UNTIL_BEFORE_RE = re.compile(r"\b(?:until|till|til|ends?|ending|finish(?:es|ing)?|through|up\s+to)\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
+_FROM_BEFORE_RE = re.compile(r"\b(?:from|starting|starts?|beginning|begins|commencing)\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+@dataclasses.dataclass
+class _Dates:
+    """The dates a text names, by the part each plays, and the text left once they are taken out."""
+
+    once: list[dt.date] = dataclasses.field(default_factory=list)
+    exceptions: list[dt.date] = dataclasses.field(default_factory=list)
+    starts: dt.date | None = None
+    ends: dt.date | None = None
+    rest: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.once or self.exceptions or self.starts or self.ends)
+
+
+def _date_parts(match: re.Match) -> tuple[int, int, int | None]:
+    """(day, month, year or None) of one date match; a two-digit year is this century's."""
+    g = match.group
+    if g("d"):
+        return int(g("d")), _MONTHS[g("m")[:3].lower()], int(g("y")) if g("y") else None
+    if g("m2"):
+        return int(g("d2")), _MONTHS[g("m2")[:3].lower()], int(g("y2")) if g("y2") else None
+    if g("nd"):
+        year = int(g("ny"))
+        return int(g("nd")), int(g("nm")), year + 2000 if year < 100 else year
+    return int(g("id")), int(g("im")), int(g("iy"))
+
+
+def _role_of(before: str, between: str | None, previous: str | None) -> str:
+    """What a date is for, from the words before it: a range's end, a skipped date, a start, an end, or a meeting."""
+    if between is not None and previous in ("once", "start") and _RANGE_JOIN_RE.fullmatch(between):
+        return "range_end"
+    if _EXCEPT_BEFORE_RE.search(before) or previous == "exception" and between is not None and _LIST_JOIN_RE.fullmatch(between):
+        return "exception"
+    if _UNTIL_BEFORE_RE.search(before):
+        return "end"
+    return "start" if _FROM_BEFORE_RE.search(before) else "once"
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year_near(day: int, month: int, weekday: int | None, today: dt.date | None) -> dt.date | None:
+    """A date written without a year: the one near ``today`` (on the weekday written, if one was), recent or coming."""
+    if today is None:
+        return None
+    recent = [d for y in (today.year - 1, today.year, today.year + 1) if (d := _safe_date(y, month, day)) and d >= today - dt.timedelta(days=60)]
+    return next((d for d in recent if d.weekday() == weekday), recent[0] if recent else None)
+
+
+def _resolve(found: list[tuple[str, int, int, int | None, int | None]], today: dt.date | None) -> list[tuple[str, dt.date | None]]:
+    """Years for dates written without one: the next date that has one ("3 March to 28 April 2026"), then ``today``."""
+    resolved = []
+    for i, (role, day, month, year, weekday) in enumerate(found):
+        later = next((f for f in found[i + 1:] if f[3]), None)
+        if year is None and later is not None:
+            date = _safe_date(later[3], month, day)
+            if date and (later_date := _safe_date(later[3], later[2], later[1])) and date > later_date:
+                date = _safe_date(later[3] - 1, month, day)   # "30 November to 2 January 2026", "20 and 27 December, 3 January 2026"
+        else:
+            date = _safe_date(year, month, day) if year else _year_near(day, month, weekday, today)
+        resolved.append((role, date))
+    return resolved
+
+
+def _read_dates(text: str, today: dt.date | None) -> _Dates:
+    """Dates in the text and what each is for; the text without them is read for days and times as usual."""
+    found: list[tuple[str, int, int, int | None, int | None]] = []
+    pieces, last_end = [], 0
+    for match in _DATE_RE.finditer(text):
+        between = text[last_end:match.start()] if found else None
+        role = _role_of(text[max(last_end, match.start() - 30):match.start()], between, found[-1][0] if found else None)
+        if role == "range_end":
+            found[-1] = ("start", *found[-1][1:])
+            role = "end"
+        weekday = DAY_INDEX[day_of(match.group("weekday"))] if match.group("weekday") else None
+        found.append((role, *_date_parts(match), weekday))
+        pieces.append(text[last_end:match.start()])
+        last_end = match.end()
+    dates = _Dates(rest=" ".join([*pieces, text[last_end:]]))
+    for role, date in _resolve(found, today):
+        if date is None:
+            continue
+        if role in ("once", "exception"):
+            (dates.once if role == "once" else dates.exceptions).append(date)
+        else:
+            setattr(dates, "starts" if role == "start" else "ends", date)
+    return dates
+
+
+def _with_dates(slots: list[_Slot], frequency: str, dates: _Dates, rest: str) -> tuple[list[_Slot], str, dict[str, Any]]:
+    """Fold the dates read into the sessions: a one-off event meets on its dates' weekdays and nowhere else."""
+    extra: dict[str, Any] = {"exceptions": tuple(sorted(dates.exceptions)), "starts": dates.starts, "ends": dates.ends}
+    once = sorted(dates.once)
+    if frequency == "fortnightly" and (once or dates.starts):
+        extra["anchor"] = once[0] if once else dates.starts
+        return slots, frequency, extra
+    if not once:
+        return slots, frequency, extra
+    extra["dates"] = tuple(once)
+    weekdays = [DAYS[d.weekday()] for d in once]
+    has_rule = any(s.days and not set(s.days) <= set(weekdays) for s in slots) or _RECURRING_RE.search(rest)
+    if has_rule:
+        return slots, frequency, extra
+    slots = slots or [_Slot()]
+    for slot in slots:
+        slot.days = list(dict.fromkeys(weekdays))
+        slot.week_of_month = ()
+    return slots, "once", extra
+
+
+def _tokens_of(slots: Iterable[_Slot], last_date: dt.date | None = None) -> list[str]:
+    """``["mon morning", …]`` in day order, ``any`` for a day with no time given, then ``until <date>`` if it stops."""
     found = set()
     for slot in slots:
         for day in slot.days:
             found.update(f"{day} {part}" for part in (slot.parts or [ANY_TIME]))
-    return sorted(found, key=_TOKEN_ORDER.__getitem__)
+    return sorted(found, key=_TOKEN_ORDER.__getitem__) + ([f"{UNTIL} {last_date.isoformat()}"] if last_date else [])
 
 
 def _clock_time(hours: float | None) -> dt.time | None:
@@ -384,18 +593,19 @@ def _clock_time(hours: float | None) -> dt.time | None:
     return dt.time(minutes // 60 % 24, minutes % 60)
 
 
-def _schedule_of(slots: list[_Slot], frequency: str, term_time: bool) -> Schedule:
+def _schedule_of(slots: list[_Slot], frequency: str, term_time: bool, **extra: Any) -> Schedule:
     timed = next((s for s in slots if s.opens is not None), None)
-    first_week = next((s.week_of_month for s in slots if s.week_of_month), None)
+    first_week = next((s.week_of_month for s in slots if s.week_of_month), ())
     return Schedule(
         days=tuple(d for d in DAYS if any(d in s.days for s in slots)),
         opens=_clock_time(timed.opens) if timed else None,
         closes=_clock_time(timed.closes) if timed else None,
         frequency=frequency,
-        week_of_month=first_week if frequency == "monthly" else None,
+        week_of_month=first_week if frequency == "monthly" else (),
         term_time_only=term_time,
         sessions=tuple(Session(tuple(s.days), _clock_time(s.opens), _clock_time(s.closes), s.week_of_month)
                        for s in slots if s.days),
+        **extra,
     )
 
 
@@ -406,27 +616,40 @@ def _prepare(text: str) -> str:
     return re.sub(r"\b12\s+noon\b", "12noon", text, flags=re.IGNORECASE)
 
 
-def parse_schedule(text: str | None) -> ParsedSchedule:
+def parse_schedule(text: str | None, today: dt.date | None = None) -> ParsedSchedule:
     """Tokens and Schedule from free text; empty text gives no tokens and no Schedule.
+
+    ``today`` (the ingest's date) places a date written without a year ("Saturday 14 December"): the
+    nearest such date, recent or coming. Without it such a date is still not read as a weekly rule.
 
     >>> parse_schedule("Mon & Wed 10-3").tokens
     ['mon morning', 'mon afternoon', 'wed morning', 'wed afternoon']
-    >>> parse_schedule("first Friday of the month, 2-4pm").schedule.week_of_month
-    1
+    >>> parse_schedule("2nd and 4th Wednesday 2-4pm").schedule.week_of_month
+    (2, 4)
+    >>> parse_schedule("Saturday 13 December 2025 10am-2pm").tokens
+    ['sat morning', 'sat afternoon', 'until 2025-12-13']
     """
-    tokens, schedule = _parse_cached(str(text or ""))
+    tokens, schedule = _parse_cached(str(text or ""), today)
     return ParsedSchedule(list(tokens), schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> tuple[tuple[str, ...], Schedule | None]:
+def _parse_cached(text: str, today: dt.date | None) -> tuple[tuple[str, ...], Schedule | None]:
     """Sheets repeat the same few schedules down thousands of rows (a Schedule is immutable, so safe to share)."""
     text = _prepare(text).strip()
     if not text:
         return (), None
-    slots, implied = _slots(text)
-    term_time = bool(re.search(r"term[\s-]*time", text, re.IGNORECASE))
-    return tuple(_tokens_of(slots)), _schedule_of(slots, _frequency(text, slots, implied), term_time)
+    lower = text.lower()
+    dates = _read_dates(text, today) if _MAYBE_DATE_RE.search(lower) else None
+    rest = dates.rest if dates is not None else text
+    slots, implied = _slots(rest)
+    frequency = _frequency(rest, slots, implied)
+    extra: dict[str, Any] = {}
+    if dates:
+        slots, frequency, extra = _with_dates(slots, frequency, dates, rest)
+    schedule = _schedule_of(slots, frequency, "term" in lower and bool(_TERM_TIME_RE.search(text)),
+                            skips_bank_holidays="bank" in lower and bool(_BANK_HOLIDAYS_RE.search(text)), **extra)
+    return tuple(_tokens_of(slots, schedule.last_date)), schedule
 
 
 # --- Day columns and feed rules (ORUK, OpenActive) -----------------------------------------------
@@ -464,7 +687,7 @@ def _oruk_slots(entry: Mapping[str, Any]) -> tuple[list[_Slot], str]:
         match = re.fullmatch(r"([+-]?\d)?(MO|TU|WE|TH|FR|SA|SU)[A-Z]*", part)
         day = ICAL_DAYS[match.group(2)] if match else day_of(part)
         if day:
-            week = int(match.group(1)) if match and match.group(1) else None
+            week = (int(match.group(1)),) if match and match.group(1) else ()
             slots.append(_Slot([day], opens, closes, parts_of(opens, closes), week))
     frequency = {"WEEKLY": "fortnightly" if interval == 2 else "weekly", "MONTHLY": "monthly", "DAILY": "daily"}.get(freq)
     if freq == "DAILY" and not slots:
@@ -506,50 +729,155 @@ def describe(schedule: Schedule | None) -> str:
 
 # --- The next session ----------------------------------------------------------------------------
 
-def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date | None:
-    """The nth (1–5, or -1 for last) given weekday of a month, or None when the month has none."""
-    days = [week[weekday] for week in calendar.monthcalendar(year, month) if week[weekday]]
-    index = nth - 1 if nth > 0 else nth
-    return dt.date(year, month, days[index]) if -len(days) <= index < len(days) else None
+HORIZON_DAYS = 400   # how far ahead a rule is walked for its next meeting (a "5th Sunday" can be months away)
 
 
-def _monthly(today: dt.date, weekdays: list[int], nth: int) -> dt.date | None:
-    candidates = []
-    for offset in range(0, 3):
-        year, month = divmod(today.month - 1 + offset, 12)
-        for weekday in weekdays:
-            day = _nth_weekday(today.year + year, month + 1, weekday, nth)
-            if day and day >= today:
-                candidates.append(day)
-    return min(candidates, default=None)
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """``moment`` on the directory's wall clock; a naive one (SQLite gives those back) is taken to be UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TIME)
 
 
-def next_session(schedule: Schedule | Mapping[str, Any] | None, today: dt.date) -> dt.date | None:
-    """The next date on or after ``today`` when the activity meets, or None when the rule cannot say.
+def local_date(moment: dt.datetime | dt.date) -> dt.date:
+    """The directory's date at ``moment``: at 00:30 BST it is already tomorrow, though UTC says otherwise."""
+    return local_time(moment).date() if isinstance(moment, dt.datetime) else moment
+
+
+@functools.lru_cache(maxsize=16)
+def bank_holidays(year: int) -> frozenset[dt.date]:
+    """England's bank holidays in ``year``, from the ``holidays`` package's own tables (no network)."""
+    import holidays  # 50 ms to import: only a page asking for a next session pays it
+
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def has_ended(schedule: Schedule | Mapping[str, Any] | None, now: dt.datetime | dt.date) -> bool:
+    """Whether a dated event is over: its range ended, or it has only one-off dates and all are past."""
+    schedule = _as_schedule(schedule)
+    last = schedule.last_date if schedule else None
+    return last is not None and last < local_date(now)
+
+
+def is_past_token(token: str, today: dt.date) -> bool:
+    """Whether a token is ``until <date>`` with the date before ``today``: search hides such a record."""
+    if not token.startswith(UNTIL + " "):
+        return False
+    last = _date_of(token[len(UNTIL) + 1:])
+    return last is not None and last < today
+
+
+@dataclasses.dataclass(frozen=True)
+class Meeting:
+    """One meeting on the calendar: its date and its session's times."""
+
+    day: dt.date
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+
+    def is_on_at(self, clock: dt.time) -> bool:
+        return self.opens is not None and self.opens <= clock < _end_of(self)
+
+
+def _end_of(meeting: Meeting | Session) -> dt.time:
+    """When a session is over: its closing time, or the end of the day when it runs past midnight or has none."""
+    if meeting.closes and meeting.opens and meeting.closes > meeting.opens:
+        return meeting.closes
+    return dt.time.max if meeting.closes or not meeting.opens else meeting.opens
+
+
+def _sessions_of(schedule: Schedule) -> tuple[Session, ...]:
+    """The sessions, or one built from the summary for records stored before sessions were kept."""
+    return schedule.sessions or (Session(schedule.days, schedule.opens, schedule.closes, schedule.week_of_month),)
+
+
+def _is_in_weeks(day: dt.date, weeks: tuple[int, ...]) -> bool:
+    """Whether ``day`` is in the nth week of its month (its nth such weekday), or the last when -1 is among them."""
+    return (day.day - 1) // 7 + 1 in weeks or -1 in weeks and (day + dt.timedelta(days=7)).month != day.month
+
+
+def _weeks_apart(first: dt.date, second: dt.date) -> int:
+    return ((second - dt.timedelta(days=second.weekday())) - (first - dt.timedelta(days=first.weekday()))).days // 7
+
+
+def _rule_meets(schedule: Schedule, session: Session, day: dt.date) -> bool:
+    if DAYS[day.weekday()] not in session.days:
+        return False
+    if session.week_of_month:
+        return _is_in_weeks(day, session.week_of_month)
+    if schedule.frequency in ("weekly", "daily"):
+        return True
+    return schedule.frequency == "fortnightly" and schedule.anchor is not None and _weeks_apart(schedule.anchor, day) % 2 == 0
+
+
+def _is_skipped(schedule: Schedule, day: dt.date) -> bool:
+    """Days a schedule does not meet whatever its rule says: outside its range, an exception, a bank holiday it skips."""
+    return (day in schedule.exceptions or (schedule.starts is not None and day < schedule.starts)
+            or (schedule.ends is not None and day > schedule.ends)
+            or (schedule.skips_bank_holidays and day in bank_holidays(day.year)))
+
+
+def sessions_on(schedule: Schedule, day: dt.date) -> list[Session]:
+    """The sessions that meet on ``day``, earliest first."""
+    if _is_skipped(schedule, day):
+        return []
+    sessions = _sessions_of(schedule)
+    if day in schedule.dates:
+        found = [s for s in sessions if DAYS[day.weekday()] in s.days] or [sessions[0]]
+    elif schedule.frequency == "once":
+        return []
+    else:
+        found = [s for s in sessions if _rule_meets(schedule, s, day)]
+    return sorted(found, key=lambda s: s.opens or dt.time.min)
+
+
+def _candidate_days(schedule: Schedule, today: dt.date) -> Iterable[dt.date]:
+    if schedule.frequency == "once":
+        return sorted(d for d in schedule.dates if d >= today)
+    first = max(today, schedule.starts or today)
+    last = min(first + dt.timedelta(days=HORIZON_DAYS), schedule.ends or dt.date.max)
+    return (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+
+
+def next_meeting(schedule: Schedule | Mapping[str, Any] | None, now: dt.datetime | dt.date) -> Meeting | None:
+    """The next meeting not yet over at ``now`` (local time; a date alone counts the whole day), or None.
+
+    None too when the rule cannot say (irregular, fortnightly without an anchor date) and for term-time
+    schedules: without term dates any day named might fall in the school holidays.
+    """
+    schedule = _as_schedule(schedule)
+    if not schedule or not schedule.days or schedule.term_time_only:
+        return None
+    today = local_date(now)
+    clock = local_time(now).time() if isinstance(now, dt.datetime) else None
+    for day in _candidate_days(schedule, today):
+        for session in sessions_on(schedule, day):
+            if day == today and clock is not None and clock >= _end_of(session):
+                continue
+            return Meeting(day, session.opens, session.closes)
+    return None
+
+
+def next_session(schedule: Schedule | Mapping[str, Any] | None, now: dt.datetime | dt.date) -> dt.date | None:
+    """The date of the next meeting (see ``next_meeting``).
 
     >>> next_session(Schedule(days=("tue",), frequency="weekly"), dt.date(2026, 6, 15))
     datetime.date(2026, 6, 16)
     >>> next_session({"days": ["sat"], "frequency": "monthly", "week_of_month": 1}, dt.date(2026, 6, 15))
     datetime.date(2026, 7, 4)
     """
-    schedule = _as_schedule(schedule)
-    if not schedule or not schedule.days:
-        return None
-    weekdays = sorted(DAY_INDEX[d] for d in schedule.days if d in DAY_INDEX)
-    if schedule.frequency in ("weekly", "daily"):
-        return min(today + dt.timedelta(days=(w - today.weekday()) % 7) for w in weekdays)
-    if schedule.frequency == "monthly" and schedule.week_of_month:
-        return _monthly(today, weekdays, schedule.week_of_month)
-    return None
+    meeting = next_meeting(schedule, now)
+    return meeting.day if meeting else None
 
 
-def describe_next(schedule: Schedule | Mapping[str, Any] | None, today: dt.date) -> str | None:
-    """"Next: Tuesday 16 June, 14:00" for a page, or None when no date can be claimed."""
+def describe_next(schedule: Schedule | Mapping[str, Any] | None, now: dt.datetime | dt.date) -> str | None:
+    """"Next: Tuesday 16 June, 14:00" (or "On now, until 15:00") for a page, or None when no date can be claimed."""
     schedule = _as_schedule(schedule)
-    day = next_session(schedule, today)
-    if day is None:
+    if schedule and schedule.term_time_only and schedule.days:
+        return "Term time only: ask the organiser for term dates"
+    meeting = next_meeting(schedule, now)
+    if meeting is None:
         return None
-    when = "Today" if day == today else day.strftime("%A %-d %B")
-    opens = _hhmm(schedule.opens)
-    term = " (term time only)" if schedule.term_time_only else ""
-    return f"Next: {when}{', ' + opens if opens else ''}{term}"
+    today = local_date(now)
+    if meeting.day == today and isinstance(now, dt.datetime) and meeting.is_on_at(local_time(now).time()):
+        return f"On now{', until ' + _hhmm(meeting.closes) if meeting.closes and _end_of(meeting) != dt.time.max else ''}"
+    when = "Today" if meeting.day == today else meeting.day.strftime("%A %-d %B" if meeting.day.year == today.year else "%A %-d %B %Y")
+    return f"Next: {when}{', ' + _hhmm(meeting.opens) if meeting.opens else ''}"

@@ -26,8 +26,8 @@ DAY_INDEX = {day: i for i, day in enumerate(DAYS)}           # Monday is 0, as i
 DAY_NAMES = {label.lower(): day for day, label in DAY_LABELS.items()}   # "monday" -> "mon"
 ICAL_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
 
-# How often a schedule meets; "irregular" when no rule could be read.
-FREQUENCIES = ("daily", "weekly", "fortnightly", "monthly", "irregular")
+# How often a schedule meets; "once" for dated one-off events, "irregular" when no rule could be read.
+FREQUENCIES = ("daily", "weekly", "fortnightly", "monthly", "once", "irregular")
 
 TIMES_OF_DAY = ("morning", "afternoon", "evening")
 TIME_LABELS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening"}

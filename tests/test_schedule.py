@@ -4,7 +4,19 @@ import doctest
 import pytest
 
 from assetmap import schedule as schedule_module
-from assetmap.schedule import Schedule, Session, day_span, describe_next, from_day_columns, from_oruk, next_session, parse_schedule, time_range
+from assetmap.schedule import (
+    Schedule,
+    Session,
+    bank_holidays,
+    day_span,
+    describe_next,
+    from_day_columns,
+    from_oruk,
+    has_ended,
+    next_session,
+    parse_schedule,
+    time_range,
+)
 
 MF = ["mon", "tue", "wed", "thu", "fri"]
 MONDAY = dt.date(2026, 6, 15)
@@ -110,7 +122,13 @@ def test_next_session(schedule, expected):
 
 def test_describe_next_reads_plainly():
     assert describe_next({"days": ["tue"], "frequency": "weekly", "opens": "10:00"}, MONDAY) == "Next: Tuesday 16 June, 10:00"
-    assert describe_next({"days": ["mon"], "frequency": "weekly", "term_time_only": True}, MONDAY) == "Next: Today (term time only)"
+    assert describe_next({"days": ["mon"], "frequency": "weekly"}, MONDAY) == "Next: Today"
+
+
+def test_term_time_only_claims_no_date_it_cannot_know():
+    schedule = parse_schedule("Term time only, Mondays 1-3pm").schedule
+    assert next_session(schedule, MONDAY) is None
+    assert describe_next(schedule, MONDAY) == "Term time only: ask the organiser for term dates"
 
 
 DEMO_LIKE = ["Tuesdays 2-3pm", "Mon & Wed 10-3, term time only", "Tuesdays & Fridays 12pm - 3pm; 1st Saturday of month 10am - 12noon",
@@ -151,3 +169,152 @@ def test_one_off_dates_and_exceptions_are_kept_only_when_present():
 def test_the_schedule_a_record_keeps_in_extra():
     assert Schedule.from_extra({"schedule": {"days": ["mon"], "frequency": "weekly"}}).days == ("mon",)
     assert Schedule.from_extra({}) is None and Schedule.from_extra(None) is None
+
+
+# --- Dates, nth weeks, fortnights, bank holidays (issue 15) ---------------------------------------
+
+AUTUMN = dt.date(2025, 11, 1)   # when the sheet was ingested: places dates written without a year
+
+
+@pytest.mark.parametrize("text, expected", [
+    # The issue's own example: 14 December 2025 is a Sunday. The full date wins over the weekday written beside it.
+    ("Saturday 14 December 2025", {"frequency": "once", "dates": ["2025-12-14"], "days": ["sun"]}),
+    ("Saturday 13 December 2025", {"frequency": "once", "dates": ["2025-12-13"], "days": ["sat"], "week_of_month": None}),
+    ("Saturday 13 December", {"frequency": "once", "dates": ["2025-12-13"]}),
+    ("14/12/2025 10am-2pm", {"frequency": "once", "dates": ["2025-12-14"], "opens": "10:00", "closes": "14:00"}),
+    ("from 3 March to 28 April 2026", {"frequency": "irregular", "starts": "2026-03-03", "ends": "2026-04-28", "days": []}),
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", {"frequency": "weekly", "days": ["tue"], "starts": "2026-01-06", "ends": "2026-03-24"}),
+    ("Tuesdays 10-12 until 24 March 2026", {"frequency": "weekly", "ends": "2026-03-24"}),
+    ("2nd and 4th Wednesday", {"frequency": "monthly", "week_of_month": [2, 4], "days": ["wed"]}),
+    ("1st, 3rd & 5th Sunday 3pm", {"frequency": "monthly", "week_of_month": [1, 3, 5]}),
+    ("every other week, Tuesday 2pm", {"frequency": "fortnightly", "days": ["tue"], "opens": "14:00"}),
+    ("Fortnightly on Wednesdays from 7 January 2026 1-3pm", {"frequency": "fortnightly", "anchor": "2026-01-07", "starts": "2026-01-07"}),
+    ("Every other Tuesday, next one 13 January 2026", {"frequency": "fortnightly", "anchor": "2026-01-13"}),
+    ("first Monday of the month", {"frequency": "monthly", "week_of_month": 1, "days": ["mon"]}),
+    ("last Friday", {"frequency": "monthly", "week_of_month": -1, "days": ["fri"]}),
+    ("Term time only, Mondays 1-3pm", {"term_time_only": True, "frequency": "weekly"}),
+    ("Tuesdays 10-12, not on bank holidays", {"skips_bank_holidays": True, "frequency": "weekly"}),
+    ("2pm - 4pm every 3rd Thursday of the month", {"frequency": "monthly", "week_of_month": 3, "days": ["thu"], "opens": "14:00", "closes": "16:00"}),
+    ("Tuesdays 10-12, not on 23 December or 30 December 2025", {"frequency": "weekly", "exceptions": ["2025-12-23", "2025-12-30"]}),
+    ("30 November to 2 January 2026, Saturdays", {"starts": "2025-11-30", "ends": "2026-01-02", "frequency": "weekly"}),
+    ("Sunday 20 December and Sunday 3 January 2027", {"dates": ["2026-12-20", "2027-01-03"], "frequency": "once", "days": ["sun"]}),
+])
+def test_dated_and_monthly_phrases_become_typed_schedules(text, expected):
+    detail = parse_schedule(text, AUTUMN).detail
+    assert {key: detail.get(key) for key in expected} == expected
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("Saturday 13 December 2025", ["sat any", "until 2025-12-13"]),   # a day token for the day filter, and when it stops
+    ("14/12/2025 10am-2pm", ["sun morning", "sun afternoon", "until 2025-12-14"]),
+    ("from 3 March to 28 April 2026", ["until 2026-04-28"]),
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", ["tue any", "until 2026-03-24"]),
+    ("2nd and 4th Wednesday 10-12", ["wed morning"]),
+    ("Tuesdays 10-12, not on 23 December 2025", ["tue morning"]),   # a skipped date does not end anything
+])
+def test_dated_events_carry_their_last_date_and_never_a_weekly_look(text, tokens):
+    assert parse_schedule(text, AUTUMN).tokens == tokens
+
+
+@pytest.mark.parametrize("text, today, expected", [
+    ("Saturday 13 December 2025", dt.date(2025, 12, 1), dt.date(2025, 12, 13)),
+    ("Saturday 13 December 2025", dt.date(2025, 12, 14), None),   # not "every Saturday": no later one
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", dt.date(2025, 12, 1), dt.date(2026, 1, 6)),
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", dt.date(2026, 3, 24), dt.date(2026, 3, 24)),
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", dt.date(2026, 3, 25), None),
+    ("Tuesdays 10-12 until 24 March 2026", dt.date(2026, 3, 25), None),
+    ("2nd and 4th Wednesday", dt.date(2026, 6, 8), dt.date(2026, 6, 10)),
+    ("2nd and 4th Wednesday", dt.date(2026, 6, 11), dt.date(2026, 6, 24)),
+    ("first Monday of the month", MONDAY, dt.date(2026, 7, 6)),
+    ("last Friday", MONDAY, dt.date(2026, 6, 26)),
+    ("2pm - 4pm every 3rd Thursday of the month", MONDAY, dt.date(2026, 6, 18)),
+    ("Fortnightly on Wednesdays from 7 January 2026 1-3pm", dt.date(2025, 12, 1), dt.date(2026, 1, 7)),
+    ("Fortnightly on Wednesdays from 7 January 2026 1-3pm", dt.date(2026, 1, 8), dt.date(2026, 1, 21)),
+    ("Every other Tuesday, next one 13 January 2026", MONDAY, dt.date(2026, 6, 16)),   # 22 weeks after the anchor
+    ("every other week, Tuesday 2pm", MONDAY, None),   # no anchor date: say nothing
+    ("Mondays 10-12", dt.date(2026, 4, 30), dt.date(2026, 5, 4)),
+    ("Mondays 10-12, not on bank holidays", dt.date(2026, 4, 30), dt.date(2026, 5, 11)),   # 4 May is the May Day bank holiday
+    ("Mondays 10-12, except bank holidays", dt.date(2026, 4, 3), dt.date(2026, 4, 13)),   # 6 April is Easter Monday
+    ("Tuesdays 10-12, not on 23 December or 30 December 2025", dt.date(2025, 12, 22), dt.date(2026, 1, 6)),
+])
+def test_next_session_of_dated_monthly_and_fortnightly_rules(text, today, expected):
+    assert next_session(parse_schedule(text, AUTUMN).schedule, today) == expected
+
+
+WEDNESDAY = dt.date(2026, 6, 17)
+
+
+def _utc(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment given as the clock gives it (UTC); in June, London is an hour ahead."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("text, now, expected", [
+    ("Wednesdays 1.30pm", _utc(WEDNESDAY, 22, 2), "Next: Wednesday 24 June, 13:30"),   # 23:02 in London: not "Today, 13:30"
+    ("Wednesdays 1.30pm", _utc(WEDNESDAY, 11, 0), "Next: Today, 13:30"),
+    ("Wednesdays 1.30-3pm", _utc(WEDNESDAY, 13, 0), "On now, until 15:00"),
+    ("Wednesdays 1.30-3pm", _utc(WEDNESDAY, 14, 0), "Next: Wednesday 24 June, 13:30"),   # 15:00 in London: over
+    ("Thursdays 10am", _utc(WEDNESDAY, 23, 30), "Next: Today, 10:00"),   # 00:30 on Thursday in London, still Wednesday in UTC
+    ("Saturday 13 December 2025 10am-2pm", dt.datetime(2025, 12, 13, 15, 0, tzinfo=dt.UTC), None),
+    ("Saturday 13 December 2025 10am-2pm", dt.datetime(2025, 11, 3, 9, 0, tzinfo=dt.UTC), "Next: Saturday 13 December, 10:00"),
+    ("Saturday 9 January 2027", _utc(WEDNESDAY, 12), "Next: Saturday 9 January 2027"),
+])
+def test_describe_next_is_never_a_time_already_past_in_london(text, now, expected):
+    assert describe_next(parse_schedule(text, AUTUMN).schedule, now) == expected
+
+
+@pytest.mark.parametrize("text, today, ended", [
+    ("Saturday 13 December 2025", dt.date(2025, 12, 13), False),
+    ("Saturday 13 December 2025", dt.date(2025, 12, 14), True),
+    ("from 3 March to 28 April 2026", dt.date(2026, 4, 29), True),
+    ("6 Jan 2026 - 24 Mar 2026 every Tuesday", dt.date(2026, 3, 1), False),
+    ("Tuesdays 10-12, not on 23 December 2025", dt.date(2026, 3, 1), False),   # a rule with a skipped date goes on
+    ("Tuesdays 10-12", dt.date(2030, 1, 1), False),
+])
+def test_has_ended(text, today, ended):
+    assert has_ended(parse_schedule(text, AUTUMN).schedule, today) is ended
+
+
+def test_has_ended_uses_the_local_date():
+    schedule = parse_schedule("Saturday 13 December 2025").schedule
+    assert has_ended(schedule, dt.datetime(2025, 12, 13, 23, 30, tzinfo=dt.UTC)) is False   # GMT in winter: still the 13th
+    assert has_ended(Schedule(frequency="once", days=("sat",), dates=(dt.date(2026, 6, 13),)),
+                     dt.datetime(2026, 6, 13, 23, 30, tzinfo=dt.UTC)) is True   # BST: already the 14th in London
+
+
+def test_a_date_without_a_year_is_still_not_a_weekly_rule_when_no_ingest_date_is_given():
+    parsed = parse_schedule("Saturday 13 December 10am")
+    assert parsed.detail["frequency"] == "irregular" and parsed.detail["days"] == [] and parsed.tokens == []
+
+
+def test_older_json_with_a_single_week_reads_as_a_tuple_and_is_written_back_unchanged():
+    stored = {"days": ["wed"], "opens": None, "closes": None, "frequency": "monthly", "week_of_month": 2, "term_time_only": False,
+              "sessions": [{"days": ["wed"], "opens": None, "closes": None, "week_of_month": 2}]}
+    read = Schedule.from_json(stored)
+    assert read.week_of_month == (2,) and read.sessions[0].week_of_month == (2,)
+    assert read.to_json() == stored   # a bare int, as older readers expect
+    assert next_session(stored, dt.date(2026, 6, 1)) == dt.date(2026, 6, 10)
+
+
+def test_several_weeks_and_the_new_fields_survive_the_json_round_trip():
+    schedule = Schedule(days=("wed",), frequency="fortnightly", week_of_month=(2, 4), anchor=dt.date(2026, 1, 7),
+                        starts=dt.date(2026, 1, 7), ends=dt.date(2026, 7, 1), skips_bank_holidays=True,
+                        sessions=(Session(("wed",), dt.time(13), dt.time(15), (2, 4)),))
+    data = schedule.to_json()
+    assert data["week_of_month"] == [2, 4] and data["anchor"] == "2026-01-07" and data["skips_bank_holidays"] is True
+    assert Schedule.from_json(data) == schedule
+
+
+def test_bank_holidays_are_englands():
+    assert dt.date(2026, 5, 4) in bank_holidays(2026) and dt.date(2026, 3, 17) not in bank_holidays(2026)   # not St Patrick's Day
+
+
+ISSUE_PHRASES = ["Saturday 14 December 2025", "14/12/2025 10am-2pm", "from 3 March to 28 April 2026", "6 Jan 2026 - 24 Mar 2026 every Tuesday",
+                 "2nd and 4th Wednesday", "every other week", "Fortnightly on Wednesdays from 7 January 2026", "first Monday of the month",
+                 "last Friday", "term time only", "Tuesdays, not on bank holidays", "2pm - 4pm every 3rd Thursday of the month"]
+
+
+@pytest.mark.parametrize("text", ISSUE_PHRASES)
+def test_issue_phrases_survive_the_json_round_trip(text):
+    parsed = parse_schedule(text, AUTUMN).schedule
+    assert Schedule.from_json(parsed.to_json()) == parsed

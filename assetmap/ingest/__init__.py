@@ -41,6 +41,7 @@ from assetmap.ingest.locate import assign_service_areas, codes_by_name, locate_d
 from assetmap.ingest.readers import is_url, read_rows, sniff_format
 from assetmap.ingest.records import ActivityDraft, Cleaned, OrganisationDraft, RawRow, Rejection, Repeat, Unchanged
 from assetmap.ingest.report import IngestReport, row_problems, row_result
+from assetmap.ingest.tables import linked_profile, read_linked_tables
 from assetmap.ingest.values import is_blank
 from assetmap.places.venues import VenueIndex
 
@@ -157,9 +158,13 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
         postcodes, area_index = _references(session, settings, postcodes, area_index, report)
     with timer("held"):
         held = _Held(session, source)
-    entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row,
-                             reference_key(postcodes, area_index, allow_district))
-    report.profile = _profile(entries)
+    reference = reference_key(postcodes, area_index, allow_district)
+    if fmt == "tables":  # linked tables: every row is joined and cleaned again, and ids compared when planning
+        entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
+        report.profile = linked_profile(report.table_roles)
+    else:
+        entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference)
+        report.profile = _profile(entries)
     cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
     activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
     with timer("held"):
@@ -243,7 +248,7 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
     plan.unchanged += [u.id for u in state.unchanged]
     plan.outcomes.update((u.id, "unchanged") for u in state.unchanged)
     kept_activities = [d for d in state.kept if isinstance(d, ActivityDraft) and not d.deleted]
-    links = likely_duplicates(kept_activities, load.other_sources(session, report.source, [d.postcode for d in kept_activities]))
+    links = _cross_source_links(session, report.source, kept_activities)
     rejections = [c for _, c in entries if isinstance(c, Rejection)]
     rejections += [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
     run = None
@@ -258,7 +263,7 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
             written = lambda rows: index_feed.send_rows(rows, names)  # noqa: E731
         load.upsert_activities(tx, plan, written)
         load.save_rejections(session, run.id, rejections)
-        load.save_duplicate_links(session, links)
+        tx.link_duplicates(links)
     report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]
     if full_import:
         protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
@@ -269,6 +274,23 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
     if run is not None:
         load.finish_run(session, run, report.profile, report.counts, now)
         report.run_id = run.id
+
+
+def _cross_source_links(session: Session, source: str, drafts: list[ActivityDraft]) -> list[tuple[str, str, str]]:
+    """Likely duplicates between this source's records (as this run leaves them) and other sources'.
+
+    All the source's open records take part, not only this run's changed rows, so a link is found
+    whichever source is read first, and again after a re-import of either.
+    """
+    others = load.match_records(session, source, own=False)
+    if not others:
+        return []
+    ours = {r.id: r for r in load.match_records(session, source, own=True)}
+    for draft in drafts:
+        ours.pop(draft.id, None)
+        if draft.status != "closed":
+            ours[draft.id] = draft
+    return likely_duplicates(ours.values(), others)
 
 
 def _activity_changes(plan: load.Plan) -> int:
@@ -302,6 +324,8 @@ def _fill_report(report: IngestReport, state: _RunState, plan: load.Plan, entrie
     for raw, cleaned in entries:
         report.rows.append(row_result(raw, cleaned, plan.outcomes, dropped, state.superseded, ids_by_line))
         report.problems += row_problems(raw, cleaned, dropped, state.superseded)
+    if report.table_roles:
+        report.fold_expanded()
     report.duplicates = [{"id": a, "other_id": b, "reason": r} for a, b, r in links]
     orgs = [d for d in state.kept if isinstance(d, OrganisationDraft)]
     report.duplicates += [{"id": a, "other_id": b, "reason": r} for a, b, r in organisation_duplicates(orgs, state.held.known)]

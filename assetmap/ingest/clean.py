@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assetmap import geo, taxonomy
+from assetmap.freshness import method_of
 from assetmap.ingest import feeds, headers, values
 from assetmap.ingest.records import ORGANISATION, ActivityDraft, Cleaned, OrganisationDraft, Problem, RawRow, Rejection
 from assetmap.schedule import ParsedSchedule, from_day_columns, parse_schedule
@@ -100,9 +101,13 @@ def clean_activity(fields: dict[str, Any], extra: dict[str, Any], labels: Mappin
         return Rejection(raw.file, raw.line, _label(labels, "name"), "missing_name", "has no name: a record needs one", raw.record, source_id)
     draft = ActivityDraft(raw.file, raw.line, name[:500], source=source, source_id=source_id, raw=raw.record, extra=dict(extra))
     draft.organisation_names = organisations
-    for step in (_set_text, _set_contact, _set_tags, _set_schedule, _set_terms, _set_place, _set_verification):
+    notes_left = _merge_timing_notes(fields)
+    for step in (_set_text, _set_contact, _set_tags, _set_schedule, _set_terms, _set_flags, _set_place, _set_verification):
         step(draft, fields, labels, today)
-    draft.id = stable_id("activity", source, record_key(source_id, name, draft.postcode, draft.address or draft.venue))
+    if notes_left:
+        draft.schedule_text = _joined(draft.schedule_text, notes_left)
+    place = draft.address or draft.venue or draft.extra.get("place_as_given")
+    draft.id = stable_id("activity", source, record_key(source_id, name, draft.postcode, place))
     _set_organisation(draft, fields, today, source)
     return draft
 
@@ -153,13 +158,17 @@ def _checked_url(draft, value, label: str) -> str | None:
 
 
 def _set_tags(draft: ActivityDraft, fields, labels, today) -> None:
-    """Categories through the taxonomy map, audience and accessibility tidied, delivery from "Format" words."""
-    given = values.split_values(fields.get("category"))
+    """Categories through the taxonomy map (else guessed from the name and description), audience with
+    age bands, accessibility tidied, delivery from "Format" words."""
+    given = values.split_values(fields.get("category")) or _implied_categories(labels)
     slugs, unmapped = categories_of(given)
-    draft.audience = values.tidy_tags(values.split_values(fields.get("audience")))
+    audience, ages = _audience_and_ages(fields)
+    draft.audience = list(audience)
+    if ages:
+        draft.extra["ages"] = [list(r) for r in ages]
     audience_slugs = [s for tag in draft.audience for s in taxonomy.slugs_for(tag) if s in AUDIENCE_SLUGS]
-    if not given:
-        slugs = list(taxonomy.slugs_for(draft.name))
+    if not slugs:
+        slugs = list(taxonomy.infer_slugs(draft.name) or taxonomy.infer_slugs(f"{draft.name}. {draft.description}"))
     draft.categories = list(dict.fromkeys(slugs + audience_slugs)) or (["other"] if unmapped else [])
     if unmapped:
         draft.extra["unmapped_categories"] = unmapped
@@ -170,6 +179,41 @@ def _set_tags(draft: ActivityDraft, fields, labels, today) -> None:
     area_text = [v for v in values.split_values(fields.get("service_area")) if not feeds.GSS_RE.fullmatch(v.upper())]
     if area_text:
         draft.extra["service_area_text"] = area_text
+
+
+def _implied_categories(labels: Mapping[str, str]) -> list[str]:
+    """"Pharmacy" for a layer whose name column is "pharmacy_name"."""
+    implied = headers.implied_category(labels["name"]) if "name" in labels else None
+    return [implied] if implied else []
+
+
+def _audience_and_ages(fields: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[int, int | None], ...]]:
+    """Audience tags, with the age bands of the ages given ("18-65", "Ages 60+", "Min age"/"Max age" columns)
+    added after them, and the ranges read as ``(youngest, oldest)``."""
+    cell, age_min, age_max = fields.get("audience"), fields.get("age_min"), fields.get("age_max")
+    if age_min is None and age_max is None and (cell is None or cell.__class__ is str):
+        return _audience_of_text(cell or "")
+    return _audience_of(tuple(values.split_values(cell)), _scalar(age_min), _scalar(age_max))
+
+
+@functools.lru_cache(maxsize=4096)
+def _audience_of_text(cell: str) -> tuple[tuple[str, ...], tuple[tuple[int, int | None], ...]]:
+    return _audience_of(tuple(values.split_values(cell)), None, None)
+
+
+def _scalar(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float)) else values.plain(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _audience_of(given: tuple[str, ...], age_min: Any, age_max: Any) -> tuple[tuple[str, ...], tuple[tuple[int, int | None], ...]]:
+    ranges = [found for found in map(values.age_range_of, given) if found]
+    youngest, oldest = values.age_of(age_min), values.age_of(age_max)
+    if youngest is not None or oldest is not None:
+        low = youngest or 0
+        ranges.append((min(low, oldest), max(low, oldest)) if oldest is not None else (low, None))
+    bands = [band for low, high in ranges for band in taxonomy.age_bands(low, high)]
+    return tuple(values.tidy_tags([*given, *bands])), tuple(ranges)
 
 
 def categories_of(given: list[str]) -> tuple[list[str], list[str]]:
@@ -191,7 +235,7 @@ def _set_schedule(draft: ActivityDraft, fields, labels, today) -> None:
         parsed = from_day_columns(day_columns)
         text = text or "; ".join(f"{k.capitalize()} {values.plain(v)}" for k, v in day_columns.items())
     if parsed is None:
-        parsed = parse_schedule(text if not values.is_placeholder(text) else "")
+        parsed = parse_schedule(text if not values.is_placeholder(text) else "", today)   # today places a date with no year
     draft.schedule_text = text
     draft.schedule = parsed.tokens
     if parsed.detail:
@@ -202,6 +246,10 @@ def _set_terms(draft: ActivityDraft, fields, labels, today) -> None:
     """Cost, status and capacity from the words used."""
     draft.cost_text = values.plain(fields.get("cost"))
     free = fields.get("is_free")
+    if len(draft.cost_text) <= 5 and draft.cost_text[:1].isalpha():  # a cost column answered yes or no: is there a cost?
+        answer, rest = values.yes_no(draft.cost_text)
+        if answer is not None and not rest:
+            draft.cost_text, free = "", not answer
     draft.is_free = free if isinstance(free, bool) else values.is_free_of(draft.cost_text)
     status_text = values.plain(fields.get("status"))
     draft.status = values.status_of(status_text) or "active"
@@ -212,12 +260,73 @@ def _set_terms(draft: ActivityDraft, fields, labels, today) -> None:
         draft.problems.append(Problem("description", "says_suspended", "", "says the activity is suspended, but its status is active"))
 
 
+def _set_flags(draft: ActivityDraft, fields, labels, today) -> None:
+    """Yes/no columns ("Free", "Referral only", "Step-free", "Online") into the fields they speak for."""
+    for field in headers.FLAG_FIELDS.keys() & fields.keys():
+        if not values.is_blank(fields[field]):
+            _apply_flag(draft, headers.FLAG_FIELDS[field], fields[field])
+
+
+def _apply_flag(draft: ActivityDraft, flag: tuple, value: Any) -> None:
+    """A yes or a no sets what the flag says; other words are read as the target field reads them."""
+    _, target, if_yes, if_no = flag
+    answer, rest = values.yes_no(value)
+    setting = None if answer is None else if_yes if answer else if_no
+    if target == "is_free":
+        draft.cost_text = draft.cost_text or rest
+        draft.is_free = setting if setting is not None else draft.is_free if draft.is_free is not None else values.is_free_of(rest)
+    elif target == "capacity":
+        found = setting if answer is not None else values.capacity_of(rest)
+        if found and (found == "referral_needed" or draft.capacity is None):
+            draft.capacity = found
+    elif target == "delivery":
+        added = [setting] if setting else values.delivery_of(rest) if answer is None else []
+        draft.delivery = list(dict.fromkeys(draft.delivery + added))
+    else:  # audience, accessibility: a tag
+        added = [setting] if setting else values.split_values(rest) if answer is None else []
+        setattr(draft, target, values.tidy_tags(getattr(draft, target) + added))
+
+
+def _merge_timing_notes(fields: dict[str, Any]) -> str:
+    """Timing notes ("Term time only", "Please book by Monday") are shown after the schedule text and
+    not read for days, unless they are the only times given; returns the notes still to append."""
+    notes = values.plain(fields.get("timing_notes"))
+    if not notes or values.is_placeholder(notes):
+        return ""
+    text = values.plain(fields.get("schedule"))
+    if (text and not values.is_placeholder(text)) or any(k.startswith("schedule_") and k != "schedule_parsed" and not values.is_blank(v)
+                                                          for k, v in fields.items()):
+        return notes
+    fields["schedule"] = notes
+    return ""
+
+
+def _joined(text: str, notes: str) -> str:
+    return f"{text.rstrip(' .;,')}. {notes}" if text else notes
+
+
+def _remote_places(draft: ActivityDraft) -> None:
+    """"Online", "By phone", "Zoom" given as the venue or address: a delivery mode, not a place."""
+    venue, address = draft.venue, draft.address
+    if not ((venue and values.remote_modes(venue)) or (address and values.remote_modes(address))):
+        return
+    for field, value in (("venue", venue), ("address", address)):
+        found = values.remote_modes(value) if value else ()
+        if found:
+            draft.extra.setdefault("place_as_given", value)
+            setattr(draft, field, None)
+            draft.delivery = list(dict.fromkeys(draft.delivery + list(found)))
+
+
 def _set_place(draft: ActivityDraft, fields, labels, today) -> None:
     """Postcode checked for form (whether it exists is ``locate``'s job); coordinates read as numbers."""
+    _remote_places(draft)
     text = values.plain(fields.get("postcode"))
     if text and not values.is_placeholder(text):
         draft.postcode = geo.normalise_postcode(text)
-        if draft.postcode is None:
+        if draft.postcode is None and values.remote_modes(text):  # "Online" in the postcode column
+            draft.delivery = list(dict.fromkeys(draft.delivery + list(values.remote_modes(text))))
+        elif draft.postcode is None:
             draft.problems.append(Problem(_label(labels, "postcode"), "invalid_postcode", text[:40], "is not a valid UK postcode"))
     draft.given_lat, draft.given_lon = _number(fields.get("lat")), _number(fields.get("lon"))
     if not draft.delivery and (draft.postcode or draft.address or draft.venue or draft.given_lat is not None):
@@ -236,19 +345,24 @@ def _number(value: Any) -> float | None:
 
 
 def _set_verification(draft: ActivityDraft, fields, labels, today) -> None:
-    """When someone last confirmed the record (Date checked / assured_date), and by whom."""
+    """The source's word on when the record was last right, labelled as the source's assertion.
+
+    A check date (Date checked, assured_date) is ``source_assured``, with who checked when given; a
+    sheet with only an update date (Last updated, last_modified) counts that as ``source_updated``.
+    """
     checked, why = values.parse_date(fields.get("last_verified"), today)
     if why:
         draft.problems.append(Problem(_label(labels, "last_verified"), "invalid_date", values.plain(fields.get("last_verified"))[:40], why))
-    draft.last_verified = values.as_utc(checked)
-    draft.verified_by = values.plain(fields.get("verified_by"))[:200] or None
-    if checked:
-        draft.verified_how = values.plain(fields.get("verified_how")) or f"{_label(labels, 'last_verified')} column"
     updated, why = values.parse_date(fields.get("last_modified"), today)
     if why:
         draft.problems.append(Problem(_label(labels, "last_modified"), "invalid_date", values.plain(fields.get("last_modified"))[:40], why))
     if updated:
         draft.extra["source_last_modified"] = updated.isoformat()
+    if checked:
+        draft.last_verified, draft.verified_how = values.as_utc(checked), method_of(values.plain(fields.get("verified_how"))) or "source_assured"
+        draft.verified_by = values.plain(fields.get("verified_by"))[:200] or None
+    elif updated:
+        draft.last_verified, draft.verified_how = values.as_utc(updated), "source_updated"
     draft.charity_number = values.identifier(fields.get("charity_number"))
 
 

@@ -141,7 +141,7 @@ def oruk_fields(service: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
         "contact": contacts[0].get("name") if contacts else None, "service_area": codes,
         "last_verified": service.get("assured_date") or service.get("last_modified"),
         "verified_by": service.get("assurer_email"), "last_modified": service.get("last_modified"),
-        "verified_how": "assured_date in feed" if service.get("assured_date") else "last_modified in feed",
+        "verified_how": "source_assured" if service.get("assured_date") else "source_updated",
         "schedule": schedule_text, "schedule_parsed": parsed,
         "delivery": _oruk_delivery(service, locations), "organisation_record": service.get("organization"),
         **{k: v for k, v in located.items() if k != "location_type"},

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assetmap.changes import CHUNK, Transaction, insert_rows
+from assetmap.changes import Transaction, insert_rows
 from assetmap.changes import chunks as _chunks
 from assetmap.db import as_utc
-from assetmap.ingest.dedupe import NO_ROW, OtherRecord, same_content
+from assetmap.ingest.dedupe import NO_ROW, OtherRecord, same_content, schedule_days
 from assetmap.ingest.link import KnownOrganisation
 from assetmap.ingest.records import ActivityDraft, Draft, OrganisationDraft, Rejection
-from assetmap.models import Activity, DuplicateLink, IngestRun, Organisation, RejectedRow, Verification
+from assetmap.models import Activity, IngestRun, Organisation, RejectedRow, Verification
 from assetmap.places.venues import Venue
 
 __all__ = ["as_utc", "Held", "Plan", "plan_upsert"]
@@ -74,19 +74,17 @@ def held_organisations(session: Session) -> tuple[dict[str, Held], list[KnownOrg
     return held, [KnownOrganisation(r.id, r.name, r.charity_number, r.source) for r in rows]
 
 
-def other_sources(session: Session, source: str, postcodes: Iterable[str]) -> list[OtherRecord]:
-    """Activities of other sources at the run's postcodes (candidates for likely duplicates).
+def match_records(session: Session, source: str, own: bool) -> list[OtherRecord]:
+    """Open activities as the duplicate matcher sees them: the source's own (``own``) or every other source's.
 
-    A few postcodes are asked for by name; many are matched in one pass over the other sources'
-    records, which is cheaper than hundreds of ``IN`` lists.
+    One pass over the table: a duplicate may be anywhere near a record, not only at its postcode.
     """
-    wanted = {p for p in postcodes if p}
-    columns = (Activity.id, Activity.source, Activity.name, Activity.postcode)
-    if len(wanted) <= 4 * CHUNK:
-        queries = [sa.select(*columns).where(Activity.postcode.in_(chunk), Activity.source != source) for chunk in _chunks(sorted(wanted))]
-    else:
-        queries = [sa.select(*columns).where(Activity.postcode.is_not(None), Activity.source != source)]
-    return [OtherRecord(r.id, r.source, r.name, r.postcode) for q in queries for r in session.execute(q) if r.postcode in wanted]
+    columns = (Activity.id, Activity.source, Activity.name, Activity.postcode, Activity.lat, Activity.lon, Activity.venue,
+               Activity.schedule, Organisation.charity_number, Activity.address)
+    query = sa.select(*columns).outerjoin(Organisation, Activity.organisation_id == Organisation.id).where(
+        Activity.status != "closed", Activity.source == source if own else Activity.source != source)
+    return [OtherRecord(r.id, r.source, r.name, r.postcode, r.lat, r.lon, r.venue, schedule_days(r.schedule), r.charity_number, r.address)
+            for r in session.execute(query)]
 
 
 @dataclasses.dataclass
@@ -216,7 +214,7 @@ def _save_verifications(session: Session, drafts: Sequence[ActivityDraft], run_i
     """A Verification row for each check date that is new to the record."""
     insert_rows(session, Verification.__table__, [
         {"activity_id": d.id, "verified_at": d.last_verified, "verified_by": d.verified_by or "",
-         "method": d.verified_how or "", "ingest_run_id": run_id} for d in drafts])
+         "method": d.verified_how or "", "source": d.source, "ingest_run_id": run_id} for d in drafts])
 
 
 def close_activities(tx: Transaction, ids: Sequence[str]) -> None:
@@ -255,19 +253,6 @@ def save_rejections(session: Session, run_id: int, rejections: Iterable[Rejectio
     insert_rows(session, RejectedRow.__table__, [
         {"ingest_run_id": run_id, "file": r.file, "line": r.line, "field": r.field, "reason": r.reason,
          "message": r.message, "raw": r.raw} for r in rejections])
-
-
-def save_duplicate_links(session: Session, links: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """Link likely duplicates once (either way round); returns the links that were new."""
-    ids = sorted({i for a, b, _ in links for i in (a, b)})
-    held = set()
-    for chunk in _chunks(ids):
-        query = sa.select(DuplicateLink.activity_id, DuplicateLink.other_id).where(
-            sa.or_(DuplicateLink.activity_id.in_(chunk), DuplicateLink.other_id.in_(chunk)))
-        held.update(frozenset(pair) for pair in session.execute(query))
-    fresh = list({frozenset((a, b)): (a, b, r) for a, b, r in links if frozenset((a, b)) not in held}.values())
-    insert_rows(session, DuplicateLink.__table__, [{"activity_id": a, "other_id": b, "reason": r} for a, b, r in fresh])
-    return fresh
 
 
 def record_run(session: Session, source: str, path: str, fmt: str, full_import: bool, now: dt.datetime) -> IngestRun:

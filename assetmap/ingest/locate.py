@@ -46,7 +46,7 @@ def _place_by_venue(drafts: Sequence[ActivityDraft], fixes: list[Fix], venues: V
     if not len(venues):
         return
     for draft, fix in zip(drafts, fixes):
-        if fix.lat is not None or fix.postcode or draft.given_lat is not None:
+        if fix.lat is not None or fix.postcode or draft.given_lat is not None or _said_where(draft):
             continue
         for field in POSTCODE_TEXT_FIELDS:
             venue = venues.find(getattr(draft, field) or "")
@@ -55,6 +55,11 @@ def _place_by_venue(drafts: Sequence[ActivityDraft], fixes: list[Fix], venues: V
                 fix.flags.append(Flag(field, "placed_by_venue_name", venue.name,
                                       f"names {venue.name}, placed where other records put it; check the place"))
                 break
+
+
+def _said_where(draft: ActivityDraft) -> bool:
+    """A record whose own postcode or coordinates were wrong is left for a person, not placed by a guess."""
+    return any(p.reason.endswith("_postcode") or "coordinates" in p.reason or p.reason == "outside_uk" for p in draft.problems)
 
 
 def _clue(draft: ActivityDraft) -> Clue:

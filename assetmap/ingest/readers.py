@@ -4,12 +4,15 @@ Formats: ``csv`` and ``xlsx`` spreadsheets, ``charity`` (the Charity Commission 
 read as organisations), ``geojson`` point layers, ``oruk`` (Open Referral UK 3.0 and the older
 1.x/2.x profiles: a file holding a page envelope, a bare array of services, one service or an
 organisation with its services; or a base URL whose ``/services?page=N`` pages are followed) and
-``openactive`` (RPDE pages, following ``next``). Nothing here judges a value; that is ``clean``'s job.
+``openactive`` (RPDE pages, following ``next``); and ``tables``: a folder of CSV/XLSX files, or one
+workbook with several sheets, holding linked tables (``read_tables``; ``tables`` joins them).
+Nothing here judges a value; that is ``clean``'s job.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -25,7 +28,8 @@ from assetmap.ingest.jsondoc import json_records
 from assetmap.ingest.records import ACTIVITY, ORGANISATION, RawRow
 from assetmap.ingest.sources import decode_text, fetch_json, json_page, read_bytes
 
-FORMATS = ("csv", "xlsx", "oruk", "openactive", "geojson", "charity")
+FORMATS = ("csv", "xlsx", "oruk", "openactive", "geojson", "charity", "tables")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 10
 MAX_PAGES = 2_000
 ORGANISATION_KEYS = {"organization_identifiers", "logo", "parent_organization_id", "services"}
@@ -44,12 +48,14 @@ def sniff_format(path: str | Path) -> str:
     if is_url(path):
         return _sniff_json(fetch_json(str(path)) if str(path).lower().endswith(".json") else _first_page(str(path)))
     path = Path(path)
+    if path.is_dir():
+        return "tables"
     if not path.is_file():
         raise ReadError(f"{path}: no such file")
     head = path.read_bytes()[:65536]
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        return "tables" if _has_linked_sheets(path) else "xlsx"
     if suffix == ".geojson":
         return "geojson"
     if suffix == ".json" or head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"["):
@@ -96,6 +102,8 @@ def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
     if fmt in ("csv", "charity"):
         kind, profile = (ORGANISATION, "charity") if fmt == "charity" else (ACTIVITY, "table")
         return read_csv_rows(path, kind, profile)
+    if fmt == "tables":
+        return (row for table in read_tables(path) for row in table.rows)
     return {"xlsx": read_xlsx_rows, "geojson": read_geojson_rows, "oruk": read_oruk_rows,
             "openactive": read_openactive_rows}[fmt](path)
 
@@ -187,12 +195,7 @@ def read_csv_rows(path: str | Path, kind: str = ACTIVITY, profile: str = "table"
 
 def read_xlsx_rows(path: str | Path) -> Iterator[RawRow]:
     """The first sheet that has recognisable headers (else the first sheet), read-only."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or non-xlsx file
-        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    book = _open_workbook(Path(path))
     try:
         sheet = _pick_sheet(book)
         rows = ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
@@ -207,6 +210,80 @@ def _pick_sheet(book):
         if headers.recognised(first) >= 2:
             return sheet
     return book.worksheets[0]
+
+
+# --- linked tables ------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Table:
+    """One CSV file or one sheet, as read: ``name`` is the file's stem or the sheet's title (a hint to what it holds)."""
+
+    name: str
+    file: str
+    rows: list[RawRow]
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.rows[0].record) if self.rows else []
+
+
+def read_tables(path: str | Path) -> list[Table]:
+    """Every table of a folder (its CSV files and every sheet of its workbooks, by name) or of one workbook."""
+    path = Path(path)
+    if not path.is_dir():
+        return _workbook_tables(path)
+    tables: list[Table] = []
+    for file in sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith((".", "~$"))):
+        if file.suffix.lower() == ".csv":
+            tables.append(Table(file.stem, str(file), list(read_csv_rows(file))))
+        else:
+            tables += _workbook_tables(file)
+    if not tables:
+        raise ReadError(f"{path}: no CSV or XLSX files in this folder")
+    return tables
+
+
+def _open_workbook(path: Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or non-xlsx file
+        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+
+
+def _workbook_tables(path: Path) -> list[Table]:
+    """Each sheet with rows, named ``book.xlsx#Sheet`` so the report can say where a row came from."""
+    book = _open_workbook(path)
+    try:
+        tables = []
+        for sheet in book.worksheets:
+            rows = ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
+            records = list(rows_to_records(f"{path}#{sheet.title}", rows, ACTIVITY, "table"))
+            if records:
+                tables.append(Table(sheet.title, f"{path}#{sheet.title}", records))
+        return tables
+    finally:
+        book.close()
+
+
+def _has_linked_sheets(path: Path) -> bool:
+    """A workbook whose sheets are linked tables (services with their venues or organisations), not one sheet of activities."""
+    from assetmap.ingest.tables import is_linked
+
+    book = _open_workbook(path)
+    try:
+        if len(book.worksheets) < 2:
+            return False
+        heads = [(sheet.title, _header_cells(sheet)) for sheet in book.worksheets]
+    finally:
+        book.close()
+    return is_linked(heads)
+
+
+def _header_cells(sheet) -> list[Any]:
+    rows = [(i, list(cells)) for i, cells in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))]
+    return rows[_header_index(rows)][1] if rows else []
 
 
 def _json_file(path: str | Path) -> tuple[list[tuple[int, Any]], dict[str, Any]]:

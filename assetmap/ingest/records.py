@@ -176,5 +176,21 @@ class Repeat:
     id: str | None = None
 
 
+@dataclasses.dataclass
+class Folded:
+    """A row of a linked table that feeds other records rather than becoming one.
+
+    ``outcome`` is ``location`` (a venue that services name) or ``linked`` (a detail row, such as an
+    Open Referral phone or schedule, folded into its service); ``reasons`` say e.g. ``unused``.
+    """
+
+    file: str
+    line: int
+    outcome: str
+    reasons: list[str] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    id: str | None = None
+
+
 Draft = ActivityDraft | OrganisationDraft
 Cleaned = ActivityDraft | OrganisationDraft | Rejection

@@ -2,7 +2,9 @@
 
 The JSON form is a contract other work relies on: ``counts`` (read, accepted, updated, unchanged,
 flagged, rejected, duplicate, blank, closed) and ``rows`` (one per input row: line, outcome, id,
-reasons), plus the file, format, ORUK profile and the records closed.
+reasons), plus the file, format, ORUK profile and the records closed. Linked tables add outcomes
+``location`` and ``linked`` (rows that feed a join rather than become records; counted only when
+present), ``ids`` on a row that became several activities, and ``tables`` (each table's role and counts).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from assetmap.ingest.dedupe import Duplicate, duplicate_problem
-from assetmap.ingest.records import Problem, RawRow, Rejection, Repeat, Unchanged
+from assetmap.ingest.records import Folded, Problem, RawRow, Rejection, Repeat, Unchanged
 
 OUTCOMES = ("accepted", "updated", "unchanged", "flagged", "rejected", "duplicate", "blank")
+FOLD_ORDER = ("rejected", "flagged", "accepted", "updated", "unchanged", "duplicate")   # a row that became several activities
 SHOWN_PROBLEMS = 20
 
 
@@ -28,6 +31,7 @@ class RowResult:
     id: str | None = None
     reasons: list[str] = dataclasses.field(default_factory=list)
     file: str = ""
+    ids: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -60,12 +64,34 @@ class IngestReport:
     changed_ids: list[str] = dataclasses.field(default_factory=list)
     conflicts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     run_id: int | None = None
+    table_roles: dict[str, str] = dataclasses.field(default_factory=dict)   # linked tables: file (or book#sheet) → role
 
     @property
     def counts(self) -> dict[str, int]:
         by_outcome = collections.Counter(row.outcome for row in self.rows)
-        counts = {"read": len(self.rows), **{o: by_outcome.get(o, 0) for o in OUTCOMES}, "closed": len(self.closed)}
+        folded = {o: n for o, n in by_outcome.items() if o not in OUTCOMES}
+        counts = {"read": len(self.rows), **{o: by_outcome.get(o, 0) for o in OUTCOMES}, **folded, "closed": len(self.closed)}
         return counts
+
+    @property
+    def tables(self) -> list[dict[str, Any]]:
+        """Each linked table: its file, its role, and the outcomes of its rows."""
+        by_file: dict[str, collections.Counter] = {file: collections.Counter() for file in self.table_roles}
+        for row in self.rows:
+            by_file.setdefault(row.file, collections.Counter())[row.outcome] += 1
+        return [{"file": file, "table": self.table_roles.get(file, ""), "read": sum(c.values()), **dict(c)} for file, c in by_file.items()]
+
+    def fold_expanded(self) -> None:
+        """Linked tables: one row per input row (a service at several venues gave one per activity), each problem once."""
+        self.rows = fold_rows(self.rows)
+        seen: set[tuple] = set()
+        problems = []
+        for p in self.problems:
+            key = (p.file, p.line, p.problem)
+            if key not in seen:
+                seen.add(key)
+                problems.append(p)
+        self.problems = problems
 
     def to_json(self) -> dict[str, Any]:
         rows = []
@@ -73,6 +99,8 @@ class IngestReport:
             entry = {"line": row.line, "outcome": row.outcome, "id": row.id, "reasons": row.reasons}
             if row.file and row.file != self.file:
                 entry["file"] = row.file
+            if len(row.ids) > 1:
+                entry["ids"] = row.ids
             rows.append(entry)
         return {
             "file": self.file, "format": self.format, "profile": self.profile, "source": self.source,
@@ -81,11 +109,14 @@ class IngestReport:
                           "value": p.problem.value, "message": p.describe()} for p in self.problems],
             "closed": self.closed, "duplicates": self.duplicates, "organisations": self.organisations,
             "notes": self.notes, "conflicts": self.conflicts, "run_id": self.run_id,
+            **({"tables": self.tables} if self.table_roles else {}),
         }
 
     def to_text(self, shown: int = SHOWN_PROBLEMS) -> str:
         lines = [self._heading(), " · ".join(f"{key} {value}" for key, value in self.counts.items())]
         lines += [f"Note: {note}" for note in self.notes]
+        lines += [f"  {t['file']} ({t['table']}): " + " · ".join(f"{k} {v}" for k, v in t.items() if k not in ("file", "table"))
+                  for t in (self.tables if self.table_roles else ())]
         if self.problems:
             lines.append(f"Problems (first {min(shown, len(self.problems))} of {len(self.problems)}):")
             lines += [f"  {p.describe()}" + (f"  [{p.file}]" if p.file != self.file else "") for p in self.problems[:shown]]
@@ -124,6 +155,8 @@ def row_result(raw: RawRow, cleaned, outcomes: Mapping[str, str], dropped: Mappi
         return RowResult(raw.line, "blank", file=raw.file)
     if isinstance(cleaned, Rejection):
         return RowResult(raw.line, "rejected", None, [cleaned.reason], raw.file)
+    if isinstance(cleaned, Folded):
+        return RowResult(raw.line, cleaned.outcome, cleaned.id, list(cleaned.reasons), raw.file)
     if isinstance(cleaned, Repeat):
         return RowResult(raw.line, "duplicate", ids_by_line.get(cleaned.first_line), ["exact_duplicate"], raw.file)
     if isinstance(cleaned, Unchanged):
@@ -142,6 +175,8 @@ def row_problems(raw: RawRow, cleaned, dropped: Mapping[int, Duplicate], superse
         return []
     if isinstance(cleaned, Rejection):
         return [ProblemLine(raw.file, raw.line, cleaned.problem)]
+    if isinstance(cleaned, Folded):
+        return [ProblemLine(raw.file, raw.line, p) for p in cleaned.problems]
     if isinstance(cleaned, Repeat):
         return [ProblemLine(raw.file, raw.line, Problem("", "exact_duplicate", "", f"repeats row {cleaned.first_line} exactly (kept once)"))]
     if isinstance(cleaned, Unchanged):
@@ -152,3 +187,17 @@ def row_problems(raw: RawRow, cleaned, dropped: Mapping[int, Duplicate], superse
     if id(cleaned) in dropped:
         found.append(ProblemLine(raw.file, raw.line, duplicate_problem(dropped[id(cleaned)])))
     return found
+
+
+def fold_rows(rows: list[RowResult]) -> list[RowResult]:
+    """One report row per input row: a service at several venues gave consecutive rows, one per activity."""
+    folded: list[RowResult] = []
+    for row in rows:
+        last = folded[-1] if folded else None
+        if last is None or (last.file, last.line) != (row.file, row.line):
+            folded.append(dataclasses.replace(row, ids=[row.id] if row.id else []))
+            continue
+        last.outcome = min(last.outcome, row.outcome, key=lambda o: FOLD_ORDER.index(o) if o in FOLD_ORDER else len(FOLD_ORDER))
+        last.reasons = list(dict.fromkeys(last.reasons + row.reasons))
+        last.ids += [row.id] if row.id and row.id not in last.ids else []
+    return folded

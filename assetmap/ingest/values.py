@@ -371,3 +371,94 @@ def identifier(value: Any) -> str | None:
         value = int(value)
     text = plain(value)
     return text or None
+
+
+# Yes/no columns as people fill them in: words, letters, ticks and crosses, 1/0 ("x" marks a ticked box).
+YES_WORDS = {"yes", "y", "true", "t", "1", "x", "✓", "✔", "✅", "☑", "ticked", "yes please", "yep"}
+NO_WORDS = {"no", "n", "false", "f", "0", "✗", "✘", "❌", "☐", "not ticked", "nope"}
+YES_NO_RE = re.compile(r"(yes|no|y|n|true|false)\b[\s,.:;!()–—-]*(.*)", re.I | re.S)
+
+
+def yes_no(value: Any) -> tuple[bool | None, str]:
+    """A yes/no cell as ``(answer, the rest)``: ``("Yes - ramp at the side")`` → ``(True, "ramp at the side")``.
+
+    ``(None, text)`` when the cell is not a yes or a no (the caller decides what its words mean).
+
+    >>> yes_no("TRUE"), yes_no("✓"), yes_no(0), yes_no("No, £3 a session"), yes_no("N/A")
+    ((True, ''), (True, ''), (False, ''), (False, '£3 a session'), (None, ''))
+    """
+    if isinstance(value, bool):
+        return value, ""
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value), ""
+    return _yes_no(plain(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _yes_no(text: str) -> tuple[bool | None, str]:
+    word = text.lower().strip(" .!")
+    if word in YES_WORDS or word in NO_WORDS:
+        return word in YES_WORDS, ""
+    if is_placeholder(text):
+        return None, ""
+    match = YES_NO_RE.fullmatch(text)
+    if match and match.group(1).lower() not in ("y", "n"):
+        return match.group(1).lower() in ("yes", "true"), match.group(2).strip()
+    return None, text
+
+
+AGE_WORDS_RE = re.compile(r"(?<![a-z])(?:age range|age group|ages|aged|age|years old|year olds|years|year|yrs|yr|olds|old|y\s?o)(?![a-z])|[():]")
+AGE_RE = re.compile(r"\s*(\d{1,3})(?:\.0+)?\s*(?:\+|years?|yrs?|y)?\s*")
+AGE_FORMS = (  # (pattern over the tidied text, how to read its numbers)
+    (re.compile(r"(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,3})"), lambda a, b: (int(a), int(b))),
+    (re.compile(r"(?:over|from|min(?:imum)?)\s*(\d{1,2})s?|(\d{1,2})s?\s*(?:\+|plus|and over|and above|or over|or older|upwards)"),
+     lambda a, b: (int(a or b), None)),
+    (re.compile(r"(?:under|below)\s*(\d{1,2})s?"), lambda a: (0, int(a) - 1)),
+    (re.compile(r"(?:up to|upto|max(?:imum)?)\s*(\d{1,3})|(\d{1,2})s?\s*and under"), lambda a, b: (0, int(a or b))),
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def age_range_of(text: str) -> tuple[int, int | None] | None:
+    """``(youngest, oldest)`` from a value that gives only ages ("18-65", "Ages 60+", "Under 5s"), else None.
+
+    >>> age_range_of("Age range 18-65"), age_range_of("Ages 60+"), age_range_of("Under 5s"), age_range_of("Women")
+    ((18, 65), (60, None), (0, 4), None)
+    """
+    words = " ".join(AGE_WORDS_RE.sub(" ", re.sub(r"['’]", "", text.lower())).split())
+    for pattern, read in AGE_FORMS:
+        match = pattern.fullmatch(words)
+        if match:
+            youngest, oldest = read(*match.groups())
+            return (youngest, oldest) if oldest is None or youngest <= oldest else None
+    return None
+
+
+def age_of(value: Any) -> int | None:
+    """A whole age from a "Min age"/"Max age" cell ("18", 18.0, "18 years", "18+")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if 0 <= value < 130 else None
+    match = AGE_RE.fullmatch(plain(value))
+    return int(match.group(1)) if match and int(match.group(1)) < 130 else None
+
+
+# Words that, on their own, say a "venue" is not a place: "Online", "By phone", "Zoom", "Virtual".
+REMOTE_WORDS = {"online", "virtual", "virtually", "zoom", "teams", "microsoft", "skype", "video", "phone", "telephone",
+                "remote", "remotely", "webinar", "internet", "call", "calls", "helpline", "whatsapp", "web", "digital"}
+REMOTE_FILLERS = {"by", "via", "on", "over", "the", "and", "or", "only", "service", "session", "sessions", "meeting",
+                  "meetings", "line", "a", "n", "na", "not", "applicable", "platform", "app", "based", "call", "delivered", "held"}
+
+
+@functools.lru_cache(maxsize=4096)
+def remote_modes(text: str) -> tuple[str, ...]:
+    """The delivery modes a venue or address names when it is no place at all ("Online (Zoom)", "By phone"), else ().
+
+    >>> remote_modes("Online via Zoom"), remote_modes("By phone"), remote_modes("Zoom House, 3 High Street")
+    (('online',), ('telephone',), ())
+    """
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words or not any(w in REMOTE_WORDS for w in words) or not all(w in REMOTE_WORDS or w in REMOTE_FILLERS for w in words):
+        return ()
+    return tuple(m for m in _delivery_of(" ".join(words)) if m != "in_person")

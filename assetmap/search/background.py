@@ -26,7 +26,7 @@ from assetmap.search.index import BATCH, PARALLEL_FROM, is_postgres, open_writer
 from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, whoosh_document
 
 FEED_FROM = 5_000              # changed activities from which a second process pays for itself
-ROW_FIELDS = (*SOURCE_COLUMNS, "organisation_name")
+ROW_FIELDS = (*SOURCE_COLUMNS, "organisation_name", "group_id")
 POLL_S = 1.0
 NICENESS = 10
 
@@ -82,7 +82,7 @@ class IndexFeed:
         """Queue records just inserted, from the column values written (no need to read them back)."""
         if not self.active:
             return
-        values = [tuple(row[c] for c in SOURCE_COLUMNS) + (organisation_names.get(row["organisation_id"]),)
+        values = [tuple(row[c] for c in SOURCE_COLUMNS) + (organisation_names.get(row["organisation_id"]), None)  # new: no group yet
                   for row in rows if row["id"] not in self._sent]
         self._sent.update(v[0] for v in values)
         self._jobs.put(("index", values))

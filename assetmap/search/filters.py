@@ -8,13 +8,15 @@ still shows how many "exercise" activities there are, while the days facet shows
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 
 from assetmap import geo
+from assetmap.search import groups
 from assetmap.search.near import NearPoint
 from assetmap.search.params import SearchParams
-from assetmap.search.table import Table, schedule_mask
+from assetmap.search.table import Table, ended_mask, schedule_mask
 from assetmap.vocab import FRESHNESS_STATES
 
 REMOTE = ("online", "telephone")
@@ -24,8 +26,12 @@ REMOTE_SORT_KM = 3.0
 STATUS_SETS = {"active": ("active", "paused"), "paused": ("paused",), "closed": ("closed",), "all": None}
 
 
-def filter_masks(table: Table, params: SearchParams, states: np.ndarray) -> dict[str, np.ndarray]:
-    """One mask per filter the person set (AND between filters; OR within one, except accessibility)."""
+def filter_masks(table: Table, params: SearchParams, states: np.ndarray, today: dt.date | None = None) -> dict[str, np.ndarray]:
+    """One mask per filter the person set (AND between filters; OR within one, except accessibility).
+
+    With ``today`` (the directory's local date), events that have ended are left out too, unless every
+    status was asked for: an editor looking at everything still finds them.
+    """
     n = len(table)
     multi = table.multi
     masks: dict[str, np.ndarray] = {}
@@ -44,6 +50,8 @@ def filter_masks(table: Table, params: SearchParams, states: np.ndarray) -> dict
     schedule = schedule_mask(table, params.days, params.times)
     if schedule is not None:
         masks["schedule"] = schedule
+    if today is not None and params.status != "all":
+        masks["ended"] = ~ended_mask(table, today)
     return masks
 
 
@@ -56,15 +64,15 @@ def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str = "") -> n
 
 
 def facet_counts(table: Table, base: np.ndarray, masks: dict[str, np.ndarray], states: np.ndarray, params: SearchParams) -> dict[str, dict[str, int]]:
-    """Counts for every facet key, each with all filters but its own applied."""
+    """Counts for every facet key, each with all filters but its own applied; a group of linked duplicates counts once."""
     facets = {}
     for key in ("categories", "audience", "delivery", "accessibility", "free", "status"):
-        facets[key] = table.multi[key].counts(combine(base, masks, skip=key))
+        facets[key] = groups.count_values(table, table.multi[key], combine(base, masks, skip=key))
     without_schedule = combine(base, masks, skip="schedule")
     for key, multi, days, times in (("days", table.days, (), params.times), ("times", table.times, params.days, ())):
         own = schedule_mask(table, days, times)
-        facets[key] = multi.counts(without_schedule if own is None else without_schedule & own)
-    fresh = np.bincount(states[combine(base, masks, skip="freshness")], minlength=len(FRESHNESS_STATES))
+        facets[key] = groups.count_values(table, multi, without_schedule if own is None else without_schedule & own)
+    fresh = groups.count_codes(table, states, combine(base, masks, skip="freshness"), len(FRESHNESS_STATES))
     facets["freshness"] = {state: int(c) for state, c in zip(FRESHNESS_STATES, fresh) if c}
     return facets
 

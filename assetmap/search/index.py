@@ -19,7 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 
 from assetmap.config import Settings
-from assetmap.models import Activity, Organisation
+from assetmap.models import Activity, DuplicateGroup, Organisation
 from assetmap.search import pg_backend, whoosh_backend
 from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, IndexCodec, digest_of, document_fields, make_schema, whoosh_document
 
@@ -34,11 +34,11 @@ def is_postgres(session: Session) -> bool:
 
 
 def source_rows(session: Session, ids: Sequence[str] | None = None) -> Iterator[sa.Row]:
-    """The columns documents are made from (plus the organisation's name), streamed in batches."""
+    """The columns documents are made from (plus the organisation's name and the duplicate group), streamed in batches."""
     columns = [getattr(Activity, name) for name in SOURCE_COLUMNS]
-    query = sa.select(*columns, Organisation.name.label("organisation_name")).outerjoin(
+    query = sa.select(*columns, Organisation.name.label("organisation_name"), DuplicateGroup.group_id).outerjoin(
         Organisation, Activity.organisation_id == Organisation.id
-    ).order_by(Activity.id)
+    ).outerjoin(DuplicateGroup, DuplicateGroup.activity_id == Activity.id).order_by(Activity.id)
     if ids is not None:
         query = query.where(Activity.id.in_(list(ids)))
     yield from session.execute(query.execution_options(yield_per=BATCH))

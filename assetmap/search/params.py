@@ -8,6 +8,7 @@ resident can read. Nothing here knows which index answers the search.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from assetmap.freshness import Freshness
@@ -42,16 +43,28 @@ class SearchParams:
     per_page: int = 20
 
 
+@dataclasses.dataclass(frozen=True)
+class AlsoListed:
+    """Another listing of a result's activity (a linked duplicate from another source)."""
+
+    id: str
+    source: str
+    last_verified: dt.datetime | None
+
+
 @dataclasses.dataclass
 class SearchHit:
     activity: Activity
     score: float
     distance_km: float | None
     freshness: Freshness
+    also_listed: list[AlsoListed] = dataclasses.field(default_factory=list)   # best first
 
 
 @dataclasses.dataclass
 class SearchResults:
+    """``total`` and the facet counts count a group of linked duplicates once (see ``search.groups``)."""
+
     hits: list[SearchHit]
     total: int
     facets: dict[str, dict[str, int]]

@@ -2,8 +2,9 @@
 
 Steps: check the parameters; take a place or postcode out of the words ("walking near Sale");
 resolve "near" to a point; correct misspelt words; plan concepts with their synonyms; let the
-backend (Whoosh, or PostgreSQL full-text search) score them over a ``Table``; filter, count facets,
-order; load the page's activities from the database by id; log a search that found little.
+backend (Whoosh, or PostgreSQL full-text search) score them over a ``Table``; filter, show each group
+of linked duplicates once (``groups``), count facets, order; load the page's activities (and their
+other listings) from the database by id; log a search that found little.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from assetmap import geo
 from assetmap.config import Settings
 from assetmap.freshness import freshness_of
 from assetmap.models import Activity, SearchLog
-from assetmap.search import filters, rank, text
+from assetmap.schedule import local_date
+from assetmap.search import filters, groups, rank, text
 from assetmap.search.near import NearPoint, resolve_near, split_place
-from assetmap.search.params import SearchHit, SearchParams, SearchResults, check_params
+from assetmap.search.params import AlsoListed, SearchHit, SearchParams, SearchResults, check_params
 from assetmap.search.spelling import Lexicon
-from assetmap.search.table import table_freshness
+from assetmap.search.table import table_freshness, table_unchecked_for
 from assetmap.words import typed_words, words_of
 
 LOW_RESULTS = 3      # a search finding fewer than this is logged as unmet demand
@@ -75,8 +77,9 @@ def _synonym_lexicon(synonyms: text.Synonyms) -> Lexicon:
 
 def _corrections(backend, words: list[str]) -> dict[str, str]:
     synonyms = text.load_synonyms()
-    unknown = text.unknown_words(words, backend.known_words, synonyms)
-    found = {w: backend.correction(w, _synonym_lexicon(synonyms)) for w in unknown}
+    splits = text.compound_splits(words, backend.known_words)   # "menshed" → "men shed", before any spelling guess
+    unknown = [w for w in text.unknown_words(words, backend.known_words, synonyms) if w not in splits]
+    found = {**{w: backend.correction(w, _synonym_lexicon(synonyms)) for w in unknown}, **splits}
     return {w: c for w, c in found.items() if c and c != w}
 
 
@@ -102,8 +105,10 @@ def _load(session: Session, ids: list[str]) -> dict[str, Activity]:
     return {a.id: a for a in session.scalars(sa.select(Activity).where(Activity.id.in_(ids)))}
 
 
-def _hits(session: Session, settings: Settings, table, rows, score, reach) -> list[SearchHit]:
-    activities = _load(session, [table.ids[r] for r in rows])
+def _hits(session: Session, settings: Settings, table, found: Found) -> list[SearchHit]:
+    """The page's activities (and their other listings), loaded in one query."""
+    rows, reach = found.page_rows, found.reach
+    activities = _load(session, [table.ids[r] for r in [*rows, *(o for others in found.also.values() for o in others)]])
     hits = []
     now = settings.clock()
     for r in rows:
@@ -112,7 +117,9 @@ def _hits(session: Session, settings: Settings, table, rows, score, reach) -> li
             continue
         distance = None if reach is None or np.isnan(reach.distance[r]) else round(float(reach.distance[r]), 2)
         freshness = freshness_of(activity.last_verified, now, settings.ageing_after_days, settings.stale_after_days)
-        hits.append(SearchHit(activity, float(score[r]), distance, freshness))
+        also = [activities[table.ids[o]] for o in found.also.get(int(r), []) if table.ids[o] in activities]
+        hits.append(SearchHit(activity, float(found.score[r]), distance, freshness,
+                              [AlsoListed(a.id, a.source, a.last_verified) for a in also]))
     return hits
 
 
@@ -160,24 +167,29 @@ class Found:
     score: np.ndarray
     reach: filters.Reach | None
     facets: dict[str, dict[str, int]]
+    also: dict[int, list[int]] = dataclasses.field(default_factory=dict)   # page row -> its group's other matching rows
 
 
 def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], params: SearchParams,
               near: NearPoint | None, settings: Settings) -> Found:
-    """Score, filter, count facets and order a table's rows: the same for every backend."""
+    """Score, filter, count facets and order a table's rows, one per group of linked duplicates: the same for every backend."""
     concept_scores = _with_category_boost(table, plan, concept_scores)
     score, matched = rank.combine_concepts(concept_scores, plan.essential, len(table), plan.min_match)
     states = table_freshness(table, settings.clock(), settings.ageing_after_days, settings.stale_after_days)
-    masks = filters.filter_masks(table, params, states)
+    masks = filters.filter_masks(table, params, states, local_date(settings.clock()))
     base = table.live & matched
+    if settings.hide_after_days:   # stale records only sink, unless the directory hides them after a longer limit
+        base &= ~table_unchecked_for(table, settings.clock(), settings.hide_after_days)
     reach = filters.reach(table, base, near, params.radius_km) if near else None
     if reach is not None:
         base &= reach.mask
     rows = np.flatnonzero(filters.combine(base, masks))
-    ordered = rank.order_rows(rows, score, filters.sink_levels(table, states), table.verified,
+    shown = groups.collapse(table, rows)
+    ordered = rank.order_rows(shown, score, filters.sink_levels(table, states), table.verified,
                               reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page)
-    return Found(len(rows), ordered[(params.page - 1) * params.per_page:], score, reach,
-                 filters.facet_counts(table, base, masks, states, params))
+    page_rows = ordered[(params.page - 1) * params.per_page:]
+    return Found(len(shown), page_rows, score, reach, filters.facet_counts(table, base, masks, states, params),
+                 groups.others_in_group(table, rows, page_rows))
 
 
 def _suggestion(understood: Understood, total: int) -> str | None:
@@ -201,7 +213,7 @@ def search_activities(session: Session, settings: Settings, params: SearchParams
     found = find_rows(table, understood.plan, concept_scores, params, near, settings)
     log_if_low(session, settings, params, found.total, near)
     return SearchResults(
-        hits=_hits(session, settings, table, found.page_rows, found.score, found.reach),
+        hits=_hits(session, settings, table, found),
         total=found.total,
         facets=found.facets,
         suggestion=_suggestion(understood, found.total),

@@ -62,12 +62,12 @@ def combine_concepts(concept_scores: Sequence[np.ndarray], essential: Sequence[b
     return (total * coverage).astype(np.float32), hits >= min_match
 
 
-def relevance_bands(scores: np.ndarray) -> np.ndarray:
-    """0 for scores within the top third of the best, 1 the middle third, 2 the rest."""
+def relevance_bands(scores: np.ndarray, bands: int = BANDS) -> np.ndarray:
+    """0 for scores within the top third of the best, 1 the middle third, 2 the rest (with ``bands`` = 3)."""
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return np.zeros(len(scores), dtype=np.int8)
-    return np.minimum(BANDS - 1, np.floor((1 - scores / best) * BANDS)).astype(np.int8)
+    return np.minimum(bands - 1, np.floor((1 - scores / best) * bands)).astype(np.int8)
 
 
 def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: np.ndarray,
@@ -83,7 +83,7 @@ def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: 
     if sort_km is not None:
         keys.append(sort_km[rows])
     keys.append(sink[rows])
-    if has_text:
-        keys.append(relevance_bands(scores))
+    if has_text:  # near a place, halves not thirds: a match half as good as the best, nearer, is what was asked for
+        keys.append(relevance_bands(scores, BANDS if sort_km is None else 2))
     order = np.lexsort(keys)
     return rows[order[:limit]]

@@ -32,10 +32,10 @@ from whoosh.system import pack_uint
 from assetmap.schedule import clean_tokens
 from assetmap.search.params import normalise_value
 from assetmap.search.table import as_timestamp
-from assetmap.search.text import category_label
-from assetmap.words import words_of
+from assetmap.search.text import NOT_JOINED, category_label
+from assetmap.words import joined_words, words_of
 
-INDEX_NAME = "activities_v2"   # change when the schema changes: `assetmap index` then builds afresh
+INDEX_NAME = "activities_v3"   # change when the schema changes: `assetmap index` then builds afresh
 ID_BYTES = 36
 RECORD = np.dtype([
     ("id", f"S{ID_BYTES}"), ("digest", "S16"), ("lat", "<f8"), ("lon", "<f8"), ("verified", "<f8"),
@@ -44,7 +44,7 @@ RECORD = np.dtype([
 _RECORD_STRUCT = struct.Struct(f"<{ID_BYTES}s16sdddHHH")  # RECORD's layout, packed one document at a time
 assert _RECORD_STRUCT.size == RECORD.itemsize
 TEXT_FIELDS = ("name", "tags", "body")
-KEYWORD_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
+KEYWORD_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group")
 # The columns of Activity (and the organisation's name) a document is made from.
 SOURCE_COLUMNS = (
     "id", "name", "description", "categories", "audience", "delivery", "schedule_text", "schedule", "cost_text",
@@ -83,6 +83,14 @@ def analysed_terms(text: str) -> list[str]:
     return [term for term in terms if term is not None]
 
 
+def indexed_terms(text: str) -> list[str]:
+    """What a text field is indexed under: its terms, and each pair of neighbouring words joined ("foodbank").
+
+    Joined words are extra terms, not extra words: field lengths (BM25's) count only the text's words.
+    """
+    return analysed_terms(text) + [term for term in map(_term, joined_words(text, NOT_JOINED)) if term is not None]
+
+
 def _postings(terms: Iterable[str]) -> list[tuple[bytes, int, float, bytes]]:
     """What ``FieldType.index`` returns for Whoosh's Frequency format: (term, count, weight, encoded count)."""
     return [(term.encode(), count, float(count), pack_uint(count)) for term, count in collections.Counter(terms).items()]
@@ -99,14 +107,14 @@ class IndexCodec(W3Codec):
 
 
 class StemmedText(fields.TEXT):
-    """A TEXT field analysed by ``analysed_terms`` (the same terms as ``text_analyzer``, faster)."""
+    """A TEXT field analysed by ``analysed_terms`` (the same terms as ``text_analyzer``, faster), plus joined words."""
 
     def __init__(self):
         super().__init__(analyzer=text_analyzer(), phrase=False)
         self.scorable = False  # no length column: see IndexCodec
 
     def index(self, value, **kwargs):
-        return _postings(analysed_terms(value))
+        return _postings(indexed_terms(value))
 
 
 FACET_SEPARATOR = "\x1f"   # between keyword fields in the ``facets`` column; white space, so never inside a value
@@ -185,12 +193,13 @@ FACET_RULES = {
     "status": ("status", lambda value: [_normalised_tag(value or "active")]),
     "free": ("is_free", lambda value: [free_value(value)]),
     "serves": ("service_area", lambda value: _tags(value, area_code)),
+    "group": ("group_id", lambda value: [value] if value else []),   # linked duplicates (DuplicateGroup), shown once
 }
 
 
 def facet_values(row) -> dict[str, list[str]]:
     """The keyword values of one activity, normalised the same way for both backends."""
-    return {field: rule(getattr(row, column)) for field, (column, rule) in FACET_RULES.items()}
+    return {field: rule(getattr(row, column, None)) for field, (column, rule) in FACET_RULES.items()}
 
 
 def document_fields(row) -> dict[str, str]:

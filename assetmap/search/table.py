@@ -16,9 +16,9 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
-from assetmap.schedule import days_of_token, is_token_at, times_of_token
+from assetmap.schedule import days_of_token, is_past_token, is_token_at, times_of_token
 
-MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves")
+MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group")
 MASK_CACHE = 64   # filter masks kept per field (a snapshot lives as long as its index generation)
 
 
@@ -153,6 +153,12 @@ def table_freshness(table: Table, now: dt.datetime, ageing_after_days: int, stal
     return table.cache[key]
 
 
+def table_unchecked_for(table: Table, now: dt.datetime, days: int) -> np.ndarray:
+    """Rows last checked ``days`` or more ago (never-checked rows have no date, so are not among them)."""
+    with np.errstate(invalid="ignore"):
+        return (as_timestamp(now) - table.verified) >= days * 86400.0
+
+
 def freshness_codes(verified: np.ndarray, now: dt.datetime, ageing_after_days: int, stale_after_days: int) -> np.ndarray:
     """Index into FRESHNESS_STATES per row, by the same rule as ``freshness.freshness_of``."""
     with np.errstate(invalid="ignore"):
@@ -171,3 +177,18 @@ def schedule_mask(table: Table, days: Sequence[str], times: Sequence[str]) -> np
         return None
     wanted = [token for token in table.multi["when"].values if is_token_at(token, days, times)]
     return table.multi["when"].rows_with_any(wanted, len(table))
+
+
+def ended_mask(table: Table, today: dt.date) -> np.ndarray:
+    """Rows whose schedule stopped before ``today``: a one-off event whose dates are past, a date range that ended.
+
+    Read from the ``until <date>`` schedule token, so an event drops out the day after it ends with no
+    re-indexing. Worked out once per table and day (the distinct tokens, not the rows, are looked at).
+    """
+    key = ("ended", today)
+    if key not in table.cache:
+        when = table.multi["when"]
+        past = [token for token in when.values if is_past_token(token, today)]
+        table.cache = {k: v for k, v in table.cache.items() if k[0] != "ended"}
+        table.cache[key] = when.rows_with_any(past, len(table))
+    return table.cache[key]

@@ -26,7 +26,7 @@ from assetmap.search.rank import concept_score
 from assetmap.search.schema import INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms, facet_lists
 from assetmap.search.spelling import Lexicon
 from assetmap.search.table import Multi, Table, multi_from_keys
-from assetmap.search.text import Concept, QueryPlan
+from assetmap.search.text import Concept, QueryPlan, alternative_scales, evened
 
 FIELD_WEIGHTS = {"name": 2.5, "tags": 1.5, "body": 1.0}
 K1, B = 1.2, 0.75
@@ -176,16 +176,17 @@ class Snapshot:
             other_docs, other_scores = self.word_vector(stem)
             common, mine, theirs = np.intersect1d(docs, other_docs, assume_unique=True, return_indices=True)
             docs, scores = common, scores[mine] + other_scores[theirs]
-        return docs, scores
+        return docs, scores / len(stems)
 
     def concept_scores(self, concept: Concept) -> np.ndarray:
         """Dense score per document for one concept, from its weighted alternatives (rank.concept_score)."""
         best = np.zeros(len(self.table), dtype=np.float32)
         total = np.zeros(len(self.table), dtype=np.float32)
-        for alternative in concept.alternatives:
-            docs, scores = self.alternative_vector(alternative.words)
+        vectors = [self.alternative_vector(alternative.words) for alternative in concept.alternatives]
+        scales = alternative_scales([float(scores.max()) if len(scores) else 0.0 for _, scores in vectors])
+        for alternative, (docs, scores), scale in zip(concept.alternatives, vectors, scales):
             if len(docs):
-                weighted = scores * alternative.weight
+                weighted = evened(scores, float(scores.max())) * (alternative.weight * scale)
                 best[docs] = np.maximum(best[docs], weighted)
                 total[docs] += weighted
         return concept_score(best, total)

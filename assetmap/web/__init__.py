@@ -26,10 +26,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     engine = db.make_engine(settings.database_url)
     app.extensions["assetmap"] = {"settings": settings, "engine": engine, "sessions": db.make_sessionmaker(engine)}
-    from . import api, public
+    from . import api, auth, public, review
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint)
+    auth.init_auth(app)   # sign-in, CSRF on every form, session cookie flags
+    app.register_blueprint(review.blueprint)
     register_error_handlers(app)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
@@ -56,6 +58,21 @@ def save_search_log(session) -> None:
     if not session.new:
         return
     try:
+        session.commit()
+    except sa.exc.OperationalError:
+        session.rollback()
+
+
+def save_use(session, activity_ids, column: str) -> None:
+    """Count a page view (``shown``) or a shortlisting for the review queue's harm, committed on its own.
+
+    Like the search log, a statistic: a busy database drops the count rather than failing the page.
+    Never called by search, so searching writes nothing per result.
+    """
+    from assetmap.review import record_use
+
+    try:
+        record_use(session, activity_ids, get_settings().today(), column)
         session.commit()
     except sa.exc.OperationalError:
         session.rollback()

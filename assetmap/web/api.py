@@ -9,12 +9,13 @@ from shapely.geometry import mapping
 from assetmap import changes, geo
 from assetmap.areas.queries import areas_in_bbox
 from assetmap.models import Activity
+from assetmap.queries import linked_listings
 from assetmap.search import search_activities
 
 from . import get_session, get_settings, save_search_log
 from .errors import BadRequest, NotFound
 from .params import bounding_box, search_params
-from .present import provenance_json, to_item
+from .present import also_listed_json, provenance_json, to_item
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,7 +36,8 @@ def _near_json(near):
 def activities():
     params, results = run_search(request.args)
     settings, has_near = get_settings(), bool(params.near) or results.near is not None
-    items = [to_item(hit.activity, settings, hit.distance_km, has_near) for hit in results.hits]
+    items = [to_item(hit.activity, settings, hit.distance_km, has_near) | {"also_listed": also_listed_json(hit.also_listed)}
+             for hit in results.hits]   # one item per activity: its other listings (linked duplicates) inside it
     return jsonify({"items": items, "total": results.total, "facets": results.facets, "page": params.page,
                     "per_page": params.per_page, "near": _near_json(results.near), "suggestion": results.suggestion})
 
@@ -45,7 +47,8 @@ def activities_geojson():
     box = bounding_box(request.args)
     _, results = run_search(request.args)
     settings = get_settings()
-    features = [geo.to_feature(hit.activity.lon, hit.activity.lat, to_item(hit.activity, settings, hit.distance_km))
+    features = [geo.to_feature(hit.activity.lon, hit.activity.lat,
+                               to_item(hit.activity, settings, hit.distance_km) | {"also_listed": also_listed_json(hit.also_listed)})
                 for hit in results.hits if hit.activity.lat is not None and _in_box(hit.activity, box)]
     response = jsonify({"type": "FeatureCollection", "features": features})
     response.mimetype = "application/geo+json"
@@ -65,7 +68,8 @@ def activity(activity_id: str):
     if found is None:
         raise NotFound(f"no activity with id {activity_id!r}")
     provenance = provenance_json(changes.field_provenance(get_session(), activity_id), found)
-    return jsonify(to_item(found, get_settings()) | {"provenance": provenance})
+    also = also_listed_json(linked_listings(get_session(), activity_id))
+    return jsonify(to_item(found, get_settings()) | {"provenance": provenance, "also_listed": also})
 
 
 OUTLINE_KINDS = {"ward": "Wards", "lad": "Council areas", "stp": "NHS areas (STP)", "icb": "NHS areas (ICB)"}

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from assetmap import taxonomy
 from assetmap.changes import Provenance
 from assetmap.config import Settings
-from assetmap.freshness import Freshness, describe_age, freshness_of
+from assetmap.db import as_utc
+from assetmap.freshness import SOURCE_METHODS, Freshness, Thresholds, check_label, describe_age, freshness_of, method_of, thresholds_for
 from assetmap.models import Activity
 from assetmap.vocab import DELIVERY_LABELS
 
@@ -22,21 +23,52 @@ SAFE_SCHEMES = ("http", "https")
 WHO_WORDS = {"organiser": "the organiser", "organizer": "the organiser"}
 
 
+def thresholds(activity: Activity, settings: Settings) -> Thresholds:
+    return thresholds_for(activity.source, settings.ageing_after_days, settings.stale_after_days, settings.source_stale_days)
+
+
 def freshness(activity: Activity, settings: Settings) -> Freshness:
-    return freshness_of(activity.last_verified, settings.clock(), settings.ageing_after_days, settings.stale_after_days)
+    limits = thresholds(activity, settings)
+    return freshness_of(activity.last_verified, settings.clock(), limits.ageing_after_days, limits.stale_after_days)
+
+
+def public_checker(verified_by: str | None) -> str:
+    """Who checked, as the public may read it: a role or a sheet's "Checked by", never a person's address."""
+    who = (verified_by or "").strip()
+    if who.startswith("editor:"):
+        return "an editor"
+    if who.startswith("source:") or "@" in who:
+        return ""
+    return WHO_WORDS.get(who.lower(), who)
+
+
+def check_line(activity: Activity) -> str:
+    """The newest sign of freshness, labelled as what it is ("Updated in Trafford CVS's list on 3 Oct 2026")."""
+    method = method_of(activity.verified_how)
+    listed_since = (method == "source_assured" and "assured_date" in (activity.raw or {}) and activity.status == "active"
+                    and activity.last_ingested is not None and as_utc(activity.last_ingested).date() > as_utc(activity.last_verified).date())
+    return check_label(method, as_utc(activity.last_verified), public_checker(activity.verified_by), activity.source, listed_since)
 
 
 def freshness_line(activity: Activity, state: Freshness) -> str:
-    """"Checked by the organiser 2 months ago" / "Not checked for 14 months — details may be out of date"."""
+    """"Checked by the organiser on 3 Oct 2026" / "… — details may be out of date" (stale) / "Never checked — …"."""
     if state.state == "unknown":
         return "Never checked — ring before you go"
-    who = (activity.verified_by or "").strip()
-    by = f" by {WHO_WORDS.get(who.lower(), who)}" if who else ""
+    line = check_line(activity)
     if state.state == "stale":
-        return f"Not checked for {describe_age(state.days).removesuffix(' ago')} — details may be out of date"
+        return f"Not checked for {describe_age(state.days).removesuffix(' ago')} — details may be out of date ({line})"
     if state.state == "ageing":
-        return f"Checked{by} {describe_age(state.days)} — worth ringing before you go"
-    return f"Checked{by} {describe_age(state.days)}"
+        return f"{line} — worth ringing before you go"
+    return line
+
+
+def freshness_json(activity: Activity, state: Freshness) -> dict[str, Any]:
+    """The API's ``freshness``: state, date, method and source (a source's name only for a source's assertion)."""
+    verified = activity.last_verified.date().isoformat() if isinstance(activity.last_verified, dt.datetime) else None
+    method = method_of(activity.verified_how) if verified else ""
+    return {"state": state.state, "last_verified": verified, "verified_by": public_checker(activity.verified_by) or None,
+            "method": method or None, "source": activity.source if method in SOURCE_METHODS else None,
+            "label": freshness_line(activity, state)}
 
 
 def safe_url(url: str | None) -> str | None:
@@ -70,14 +102,13 @@ def category_labels(activity: Activity) -> list[str]:
 def to_item(activity: Activity, settings: Settings, distance_km: float | None = None, include_distance: bool = False) -> dict[str, Any]:
     """The API's item: every field the issue names, values as stored (JSON escapes them)."""
     state = freshness(activity, settings)
-    verified = activity.last_verified.date().isoformat() if isinstance(activity.last_verified, dt.datetime) else None
     item = {
         "id": activity.id, "name": activity.name,
         "organisation": activity.organisation.name if activity.organisation else None,
         "description": activity.description, "categories": list(activity.categories or []),
         "lat": activity.lat, "lon": activity.lon, "delivery": list(activity.delivery or []), "status": activity.status,
         "areas": {"ward": activity.ward_code, "lad": activity.lad_code, "stp": activity.stp_code, "icb": activity.icb_code},
-        "freshness": {"state": state.state, "last_verified": verified, "verified_by": activity.verified_by, "label": freshness_line(activity, state)},
+        "freshness": freshness_json(activity, state),
         "flags": list(activity.flags or []), "schedule_text": activity.schedule_text, "cost_text": activity.cost_text,
         "is_free": activity.is_free, "url": f"/activities/{activity.id}",
         "address": activity.address, "postcode": activity.postcode, "phone": activity.phone, "website": safe_url(activity.website),
@@ -125,6 +156,19 @@ def provenance_lines(found: dict[str, Provenance], activity: Activity) -> list[s
         what = ("Most details" if len(ordered) > 1 else "Details") if i == 0 and not is_person else _listed(fields).capitalize()
         lines.append(f"{what} {'corrected by' if is_person else 'from'} {who}, {day}")
     return lines
+
+
+def also_listed_line(source: str, last_verified: dt.datetime | None) -> str:
+    """"Also listed by demo-oruk, checked 3 Oct 2026": another source's listing of the same activity."""
+    checked = f"checked {last_verified.day} {last_verified:%b %Y}" if last_verified else "never checked"
+    return f"Also listed by {source}, {checked}"
+
+
+def also_listed_json(listings) -> list[dict[str, Any]]:
+    """The API's ``also_listed``: other listings (``AlsoListed`` or Activity) as id, source and check date."""
+    return [{"id": o.id, "source": o.source,
+             "last_verified": o.last_verified.date().isoformat() if isinstance(o.last_verified, dt.datetime) else None}
+            for o in listings]
 
 
 def _listed(words: list[str]) -> str:

@@ -6,13 +6,24 @@ from flask import Blueprint, render_template, request, url_for
 
 from assetmap import changes, taxonomy
 from assetmap.models import Activity
-from assetmap.schedule import Schedule, describe_next
+from assetmap.queries import linked_listings
+from assetmap.schedule import Schedule, describe_next, has_ended
 from assetmap.vocab import DAY_LABELS, DELIVERY_LABELS, PRECISION_LABELS, TIME_LABELS, choices
 
-from . import get_session, get_settings
+from . import get_session, get_settings, save_use
 from .api import run_search
 from .errors import NotFound
-from .present import category_labels, delivery_words, freshness, freshness_line, how_to_join, provenance_lines, safe_url, sms_text
+from .present import (
+    also_listed_line,
+    category_labels,
+    delivery_words,
+    freshness,
+    freshness_line,
+    how_to_join,
+    provenance_lines,
+    safe_url,
+    sms_text,
+)
 
 blueprint = Blueprint("public", __name__)
 MAX_SHORTLIST = 20
@@ -33,7 +44,7 @@ def _view(activity: Activity) -> dict:
 @blueprint.get("/")
 def search_page():
     params, results = run_search(request.args)
-    hits = [dict(_view(hit.activity), distance=hit.distance_km) for hit in results.hits]
+    hits = [dict(_view(hit.activity), distance=hit.distance_km, also=hit.also_listed) for hit in results.hits]
     pages = max(1, -(-results.total // params.per_page))
     return render_template("search.html", params=params, results=results, hits=hits, pages=pages, filters=FILTERS, page_url=_page_url,
                            categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), args=request.args,
@@ -52,16 +63,22 @@ def activity_page(activity_id: str):
     found = get_session().get(Activity, activity_id)
     if found is None:
         raise NotFound("We could not find that activity. It may have been removed.")
-    next_line = describe_next(Schedule.from_extra(found.extra), get_settings().today())
+    schedule, now = Schedule.from_extra(found.extra), get_settings().clock()
+    ended = has_ended(schedule, now)   # "This event has ended" instead of a next session
+    next_line = None if ended else describe_next(schedule, now)
     origins = provenance_lines(changes.field_provenance(get_session(), activity_id), found)
     placed = PRECISION_LABELS.get(found.precision) if found.lat is not None else None
-    return render_template("activity.html", next_session=next_line, origins=origins, placed=placed, **_view(found))
+    save_use(get_session(), [activity_id], "shown")   # for the review queue's harm (see assetmap.review)
+    also = [(other.id, also_listed_line(other.source, other.last_verified)) for other in linked_listings(get_session(), activity_id)]
+    return render_template("activity.html", next_session=next_line, has_ended=ended, origins=origins, placed=placed, also=also,
+                           **_view(found))
 
 
 @blueprint.get("/shortlist")
 def shortlist():
     ids = [i for i in request.args.getlist("ids") + request.args.get("id_list", "").split(",") if i][:MAX_SHORTLIST]
     found = [a for a in (get_session().get(Activity, i) for i in dict.fromkeys(ids)) if a is not None]
+    save_use(get_session(), [a.id for a in found], "shortlisted")
     return render_template("shortlist.html", items=[_view(a) for a in found], sms=sms_text(found), share_query="&".join(f"ids={a.id}" for a in found))
 
 

@@ -94,7 +94,14 @@ def test_invalid_date_warns_and_keeps_the_row(text):
 def test_date_checked_and_checked_by_give_last_verified():
     draft = clean({"Date checked": "12 January 2026", "Checked by": "Ayesha (volunteer)"})
     assert draft.last_verified == dt.datetime(2026, 1, 12, tzinfo=dt.UTC)
-    assert (draft.verified_by, draft.verified_how) == ("Ayesha (volunteer)", "Date checked column")
+    assert (draft.verified_by, draft.verified_how) == ("Ayesha (volunteer)", "source_assured")   # the sheet's assertion
+
+
+def test_a_sheets_last_updated_date_counts_as_the_sources_update_when_nothing_says_checked():
+    draft = clean({"Last updated": "3 October 2025", "Date checked": ""})
+    assert draft.last_verified == dt.datetime(2025, 10, 3, tzinfo=dt.UTC) and draft.verified_how == "source_updated"
+    both = clean({"Last updated": "3 October 2025", "Date checked": "1 May 2025"})
+    assert both.last_verified == dt.datetime(2025, 5, 1, tzinfo=dt.UTC) and both.verified_how == "source_assured"
 
 
 def test_multi_valued_cells_split_on_semicolon_comma_and_bar_but_descriptions_do_not():
@@ -161,11 +168,16 @@ def test_status_words(word, status):
     ("excercise", ["exercise"], None),
     ("Singing for Lung Health", ["lung-health"], None),
     ("Knitting & Crochet", ["arts-crafts"], None),
-    ("Quantum Origami", ["other"], ["Quantum Origami"]),
+    ("Quantum Origami", ["walking"], ["Quantum Origami"]),   # unmapped: guessed from the name, the value kept
 ])
 def test_categories_are_mapped_through_the_csv(given, slugs, unmapped):
     draft = clean({"Category": given})
     assert draft.categories == slugs and draft.extra.get("unmapped_categories") == unmapped
+
+
+def test_unmapped_category_with_nothing_to_guess_from_is_other():
+    draft = clean({"Category": "Quantum Origami", "Activity": "Tuesday Club", "Description": "Come along."})
+    assert draft.categories == ["other"] and draft.extra["unmapped_categories"] == ["Quantum Origami"]
 
 
 def test_category_is_taken_from_the_name_when_no_category_is_given():
@@ -265,3 +277,115 @@ def test_charity_register_row_is_an_organisation_with_na_as_missing():
 def test_normalised_names_ignore_case_punctuation_and_legal_suffixes():
     assert normalise_name("THE CHESHIRE WILDLIFE TRUST LIMITED") == normalise_name("Cheshire Wildlife Trust")
     assert normalise_name("Men's Shed & Co") == "mens shed and co"
+
+
+# Columns a person can read (issue 15): yes/no columns, ages, remote venues, timing notes.
+
+@pytest.mark.parametrize("cell, answer", [
+    ("TRUE", True), ("FALSE", False), ("Yes", True), ("no", False), ("Y", True), ("N", False), ("✓", True), ("✗", False),
+    ("x", True), ("1", True), (0, False), (1.0, True), (True, True), ("Yes - ramp at the side", True), ("", None),
+    ("N/A", None), ("Not known", None), ("Sometimes", None),
+])
+def test_yes_no_cells(cell, answer):
+    assert values.yes_no(cell)[0] is answer
+
+
+@pytest.mark.parametrize("column, cell, attribute, expected", [
+    ("Free", "TRUE", "is_free", True), ("Free", "FALSE", "is_free", False), ("Free (Y/N)", "Y", "is_free", True),
+    ("Is there a cost?", "Yes", "is_free", False), ("Referral only", "Y", "capacity", "referral_needed"),
+    ("Referral required", "✓", "capacity", "referral_needed"), ("Referral only", "N", "capacity", "accepting"),
+    ("Referral method", "Foodbank voucher", "capacity", "referral_needed"), ("Members only", "x", "audience", ["Anyone", "Members only"]),
+    ("Women only", "TRUE", "audience", ["Anyone", "Women only"]), ("Disability only", "Yes", "audience", ["Anyone", "Disabled people only"]),
+    ("Carers welcome", "1", "audience", ["Anyone", "Carers welcome"]), ("Carers welcome", "0", "audience", ["Anyone"]),
+    ("Step free access", "Yes", "accessibility", ["Step-free access"]), ("Wheelchair accessible", "TRUE", "accessibility", ["Wheelchair accessible"]),
+    ("Wheelchair access", "Ramp at the side door", "accessibility", ["Ramp at the side door"]),
+    ("Step free access", "No", "accessibility", []), ("Hearing loop", "✓", "accessibility", ["Hearing loop"]),
+    ("Online", "Yes", "delivery", ["in_person", "online"]), ("By phone", "TRUE", "delivery", ["in_person", "telephone"]),
+])
+def test_yes_no_columns_go_to_the_fields_they_speak_for(column, cell, attribute, expected):
+    draft = clean({column: cell})
+    assert getattr(draft, attribute) == expected
+    assert draft.raw[column] == cell and draft.flags == []
+
+
+@pytest.mark.parametrize("free, cost, is_free, cost_text", [
+    ("TRUE", "", True, ""), ("FALSE", "£3 a session", False, "£3 a session"), ("No - £3 a session", "", False, "£3 a session"),
+    ("Donations welcome", "", True, "Donations welcome"), ("", "Yes", False, ""), ("", "No", True, ""),
+])
+def test_a_free_column_gives_is_free_and_never_cost_true(free, cost, is_free, cost_text):
+    draft = clean({"Cost": cost, "Free": free})
+    assert (draft.is_free, draft.cost_text) == (is_free, cost_text)
+
+
+@pytest.mark.parametrize("changes, audience, ages", [
+    ({"Min age": "18"}, ["Anyone", "Adults"], [[18, None]]),
+    ({"Min age": 60.0}, ["Anyone", "Older people"], [[60, None]]),
+    ({"Min age": "0", "Max age": "4"}, ["Anyone", "Children"], [[0, 4]]),
+    ({"Age from": "11", "Age to": "18 years"}, ["Anyone", "Young people"], [[11, 18]]),
+    ({"Max age": "25", "Min age": "16"}, ["Anyone", "Young people"], [[16, 25]]),
+    ({"Who is it for": "Age range 18-65"}, ["Age range 18-65", "Adults"], [[18, 65]]),
+    ({"Who is it for": "Ages 60+; Carers"}, ["Ages 60+", "Carers", "Older people"], [[60, None]]),
+    ({"Who is it for": "Under 5s"}, ["Under 5s", "Children"], [[0, 4]]),
+    ({"Who is it for": "Families with children under 4"}, ["Families with children under 4"], None),
+    ({"Min age": "eighteen"}, ["Anyone"], None),
+])
+def test_ages_become_audience_bands(changes, audience, ages):
+    draft = clean(changes)
+    assert draft.audience == audience and draft.extra.get("ages") == ages
+
+
+def test_age_bands_give_the_audience_categories():
+    assert "older-people" in clean({"Who is it for": "", "Min age": "65"}).categories
+    assert "young-people" in clean({"Who is it for": "", "Age range": "13-19"}).categories
+    assert clean({"Who is it for": "", "Min age": "18"}).categories == ["walking"]
+
+
+@pytest.mark.parametrize("venue, delivery", [
+    ("Online", ["online"]), ("Telephone", ["telephone"]), ("By phone", ["telephone"]), ("Zoom", ["online"]),
+    ("Virtual", ["online"]), ("Online (Zoom)", ["online"]), ("Microsoft Teams", ["online"]), ("Phone or online", ["online", "telephone"]),
+])
+def test_online_or_telephone_given_as_a_venue_is_the_delivery_mode_not_a_place(venue, delivery):
+    draft = clean({"Venue": venue, "Post Code": "", "Format": ""})
+    assert (draft.venue, draft.delivery, draft.flags) == (None, delivery, [])
+    assert draft.raw["Venue"] == venue
+
+
+def test_a_remote_address_or_postcode_is_no_place_and_no_postcode_problem():
+    draft = clean({"Venue": "", "Address": "Online", "Post Code": "N/A - online", "Format": ""})
+    assert (draft.address, draft.postcode, draft.delivery, draft.flags) == (None, None, ["online"], [])
+
+
+def test_a_real_venue_with_a_remote_word_in_it_stays_a_place():
+    draft = clean({"Venue": "Zoom Cafe, 3 High Street", "Format": ""})
+    assert draft.venue == "Zoom Cafe, 3 High Street" and draft.delivery == ["in_person"]
+
+
+def test_remote_venues_are_not_located_or_flagged(postcodes, area_index):
+    from assetmap.ingest.locate import locate_drafts
+
+    drafts = [clean({"Venue": venue, "Post Code": "", "Format": ""}, line=n) for n, venue in enumerate(("Online", "By phone", "Zoom"), 2)]
+    locate_drafts(drafts, postcodes, area_index)
+    assert [(d.precision, d.flags) for d in drafts] == [("none", [])] * 3
+
+
+def test_remote_venue_keeps_the_id_it_had_before():
+    assert clean({"Venue": "Online", "Post Code": ""}).id == clean({"Venue": "Online", "Post Code": "", "Format": "Online"}).id
+
+
+@pytest.mark.parametrize("changes, text, tokens", [
+    ({"When": "Tuesdays 10-12", "Timing notes": "Term time only"}, "Tuesdays 10-12. Term time only", ["tue morning"]),
+    ({"When": "Wednesdays 12-2pm.", "Session notes": "Please book by Monday"}, "Wednesdays 12-2pm. Please book by Monday", ["wed afternoon"]),
+    ({"When": "", "Additional times information": "Fridays 2-4pm"}, "Fridays 2-4pm", ["fri afternoon"]),
+    ({"When": "Tuesdays 10-12", "Timing notes": "N/A"}, "Tuesdays 10-12", ["tue morning"]),
+])
+def test_timing_notes_are_kept_after_the_schedule_text(changes, text, tokens):
+    draft = clean(changes)
+    assert (draft.schedule_text, draft.schedule) == (text, tokens)
+
+
+def test_timing_notes_beside_opening_hours_by_day_are_kept():
+    row = {"pharmacy_name": "A1 Pharmacy", "postcode": "BL3 1SX", "opening_hours_monday": "09:00-17:00", "Timing notes": "Closed bank holidays"}
+    draft = clean(base=row)
+    assert draft.schedule_text == "Mon 09:00-17:00. Closed bank holidays" and draft.schedule[0] == "mon morning"
+    assert draft.categories == ["health-services"]   # the "pharmacy_name" column says what every row is
+

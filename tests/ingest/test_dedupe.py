@@ -39,7 +39,7 @@ def test_likely_duplicates_across_sources_by_name_and_postcode():
     ours.postcode = "M33 7XW"
     others = [OtherRecord("x1", "council", "SALE WALKING GROUP", "M33 7XW"), OtherRecord("x2", "council", "Sale Walking Group", "M41 0NA"),
               OtherRecord("x3", "sheet", "Sale Walking Group", "M33 7XW")]
-    assert likely_duplicates([ours], others) == [(ours.id, "x1", "same_name_and_postcode")]
+    assert likely_duplicates([ours], others) == [(ours.id, "x1", "same_name, same_postcode (6)")]
 
 
 def test_organisations_with_the_same_charity_number_from_another_source():

@@ -29,7 +29,7 @@ def test_oruk_3_service_fields(counselling):
     assert (d.name, d.website, d.email, d.status, d.contact_name) == (
         "Community Counselling", "http://example.com/counselling", "email@example.com", "active", "Ann Persona")
     assert (d.cost_text, d.is_free) == ("£35 per 1 hour session (Under 18s and Over 60s)", False)
-    assert d.audience == ["Ages 12 to 100"] and d.venue == "MyCity Civic Center"
+    assert d.audience == ["Ages 12 to 100", "Young people", "Adults"] and d.venue == "MyCity Civic Center"
     assert d.accessibility[0].startswith("The building is equipped with induction loops")
     assert d.extra["alert"].startswith("Following COVID-19")
 
@@ -42,7 +42,7 @@ def test_oruk_schedule_is_structured_and_its_description_kept(counselling):
 
 def test_oruk_assured_date_is_the_verification(counselling):
     assert counselling.last_verified == dt.datetime(2005, 1, 1, tzinfo=dt.UTC)
-    assert (counselling.verified_by, counselling.verified_how) == ("email@example.com", "assured_date in feed")
+    assert (counselling.verified_by, counselling.verified_how) == ("email@example.com", "source_assured")
     assert counselling.extra["source_last_modified"] == "2023-03-15"
 
 
@@ -101,7 +101,7 @@ def test_postcode_only_in_the_description_places_the_record(legacy, postcodes, a
 def test_openactive_session_series():
     walking_netball, chair_yoga = cleaned(DATA / "openactive_page1.json")
     assert (walking_netball.name, walking_netball.cost_text, walking_netball.is_free) == ("Walking Netball", "£3.50", False)
-    assert walking_netball.schedule == ["wed morning"] and walking_netball.audience == ["Ages 50 and over"]
+    assert walking_netball.schedule == ["wed morning"] and walking_netball.audience == ["Ages 50 and over", "Older people"]
     assert walking_netball.organisation.name == "Trafford Netball Club" and walking_netball.postcode == "M33 2AL"
     assert (walking_netball.given_lat, walking_netball.given_lon) == (53.4237, -2.3186)
     assert chair_yoga.is_free is True and chair_yoga.schedule == ["mon evening"]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from assetmap.models import Activity
 
 from .scenarios import GOOD_ROW, sheet
-from .test_run_ingest import later, write
+from .test_run_ingest import write
 
 TUESDAY = GOOD_ROW | {"Activity": "Coffee morning", "When": "Tuesdays 10-12", "Category": "Social"}
 THURSDAY = TUESDAY | {"When": "Thursdays 10-12"}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from assetmap.search.text import (
+    NOT_JOINED,
     SYNONYMS_PATH,
     QueryPlan,
+    alternative_scales,
+    compound_splits,
     corrected_text,
     is_short,
     load_synonyms,
@@ -14,7 +18,7 @@ from assetmap.search.text import (
     read_synonyms,
     unknown_words,
 )
-from assetmap.words import typed_words, words_of
+from assetmap.words import joined_words, typed_words, words_of
 
 
 def _alternatives(plan: QueryPlan) -> list[set[tuple[str, ...]]]:
@@ -60,7 +64,7 @@ def test_the_synonyms_file_has_sixty_entries_with_phrases():
     ("carers", ("unpaid", "carer")),
     ("mental health", ("low", "mood")),
     ("my wife died", ("bereavement",)),
-    ("bereaved", ("bereavement",)),
+    ("bereaved", ("grief",)),     # "bereavement" is the same stem as "bereaved": searched once
     ("worried about money", ("debt",)),
     ("money", ("benefits", "advice")),
     ("somewhere warm", ("warm", "hub")),
@@ -143,3 +147,99 @@ def test_normalise_text_folds_accents_and_drops_apostrophes(typed, seen):
     from assetmap.words import normalise_text
 
     assert normalise_text(typed) == seen
+
+
+# Compound words: "foodbank" / "food bank", "menshed" / "men's shed", "dropin" / "drop-in"
+
+@pytest.mark.parametrize("text, joins", [
+    ("Food Bank", ["foodbank"]),
+    ("drop-in café", ["dropin", "incafe"]),
+    ("Men’s Shed", ["mensshed"]),
+    ("Tae Kwon-Do", ["taekwon", "kwondo"]),
+    ("food, bank", []),              # not across punctuation
+    ("Unit 3 bank", []),             # nor digits
+    ("the bank", []),                # nor stop words (except "in" and "on")
+    ("a b", []),                     # too short to be a word
+])
+def test_neighbouring_words_are_joined_across_spaces_and_hyphens_only(text, joins):
+    assert joined_words(text, NOT_JOINED) == joins
+
+
+def test_a_plan_searches_neighbouring_words_joined_by_each_concept_they_belong_to():
+    plan = plan_query(words_of("walking football near me"), load_synonyms())
+    by_text = {c.text: {a.words for a in c.alternatives} for c in plan.concepts}
+    assert ("walkingfootball",) in by_text["walking"] and ("walkingfootball",) in by_text["football"]
+    assert not any(("footballnear",) in alts for alts in by_text.values())   # query stop words are not joined
+
+
+def test_a_synonym_phrase_is_also_known_written_as_one_word():
+    synonyms = load_synonyms()
+    joined = {a.words for c in plan_query(["foodbank"], synonyms).concepts for a in c.alternatives}
+    apart = {a.words for c in plan_query(["food", "bank"], synonyms).concepts for a in c.alternatives}
+    assert ("trussell", "trust") in joined and ("trussell", "trust") in apart
+
+
+@pytest.mark.parametrize("word, known, split", [
+    ("menshed", {"men", "shed", "mens"}, "men shed"),
+    ("dropin", {"drop"}, "drop in"),
+    ("playgroup", {"play", "group"}, "play group"),
+    ("taekwondo", {"tae", "kwondo"}, "tae kwondo"),
+    ("foodbank", {"foodbank", "food", "bank"}, None),   # a word records use is never split
+    ("dementia", {"dem"}, None),
+])
+def test_an_unknown_word_made_of_two_known_words_is_split(word, known, split):
+    assert compound_splits([word], lambda words: {w for w in words if w in known}).get(word) == split
+
+
+def test_a_split_word_is_searched_as_itself_and_as_its_parts():
+    plan = plan_query(["menshed"], load_synonyms(), {"menshed": "men shed"})
+    assert len(plan.concepts) == 1
+    alternatives = {a.words: a.weight for a in plan.concepts[0].alternatives}
+    assert alternatives[("menshed",)] == alternatives[("men", "shed")] == 1.0
+
+
+def test_synonyms_with_the_same_stems_are_searched_once():
+    alternatives = [a.words for c in plan_query(["chemist"], load_synonyms()).concepts for a in c.alternatives]
+    assert ("chemist",) in alternatives and ("chemists",) not in alternatives
+
+
+def test_each_alternative_is_scaled_to_the_persons_own_words():
+    assert alternative_scales([2.0, 8.0, 0.0]) == [1.0, 0.25, 0.0]
+    assert alternative_scales([0.0, 4.0, 2.0]) == [0.0, 1.0, 2.0]   # own words found nothing: the best alternative sets the scale
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("my wife died", ("bereavement",)),
+    ("worried about money", ("money", "advice")),
+    ("somewhere warm", ("library",)),
+    ("lonely", ("befriending",)),
+    ("cant sleep", ("insomnia",)),
+    ("memory problems", ("dementia",)),
+    ("new to the area", ("meet", "people")),
+    ("I've stopped going out", ("isolation",)),
+    ("carer for my mum", ("unpaid", "carer")),
+    ("something for my breathing", ("lung", "health")),
+    ("I want to lose weight", ("exercise",)),
+    ("feeling low", ("depression",)),
+    ("doctors", ("gp",)),
+    ("chemist", ("pharmacy",)),
+    ("care home", ("nursing", "home")),
+    ("martial arts", ("karate",)),
+])
+def test_needs_and_feelings_reach_the_services_that_meet_them(query, expected):
+    assert any(expected in alternatives for alternatives in _alternatives(plan_query(words_of(query), load_synonyms())))
+
+
+@pytest.mark.postgis
+def test_postgresql_joins_words_exactly_as_python_does(pg_engine):
+    from sqlalchemy.orm import Session
+
+    from assetmap.search import pg_backend
+
+    texts = ["Food Bank", "drop-in café", "Men’s Shed", "Tae Kwon-Do", "food, bank", "M33 7XW bank", "the bank",
+             "Walking  football\nand  tea - at the hall", "Ju-Jitsu/judo club", "Crèche on Mondays"]
+    with pg_engine.connect() as connection, Session(bind=connection) as session:
+        pg_backend.ensure_schema(session)
+        from_sql = [session.execute(sa.text("SELECT assetmap_joins(:t)"), {"t": t}).scalar() for t in texts]
+        session.rollback()
+    assert from_sql == [" ".join(joined_words(t, NOT_JOINED)) for t in texts]
