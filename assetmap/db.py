@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +35,17 @@ SPATIALITE_HINT = "SpatiaLite not found: apt-get install libsqlite3-mod-spatiali
 POSTGIS_HINT = "PostGIS is not available in this database: apt-get install postgresql-15-postgis-3, then CREATE EXTENSION postgis"
 
 
+def _json_dumps(value) -> str:
+    """JSON columns written by orjson: a bulk ingest writes nine per record, and json.dumps took a tenth of its time.
+
+    A non-finite number becomes null, which is valid JSON (json.dumps writes NaN, which PostgreSQL refuses).
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands datetimes back without a zone; they were written in UTC."""
     if value is not None and value.tzinfo is None:
@@ -49,7 +61,7 @@ def make_engine(url: str) -> Engine:
     """An engine with the spatial extension ready, or a DatabaseError naming what to install."""
     if is_sqlite(url):
         return _make_spatialite_engine(url)
-    engine = sa.create_engine(url, plugins=["geoalchemy2"], pool_pre_ping=True)
+    engine = sa.create_engine(url, plugins=["geoalchemy2"], pool_pre_ping=True, **JSON_CODEC)
     _check_postgis(engine)
     return engine
 
@@ -63,7 +75,7 @@ def _make_spatialite_engine(url: str | sa.URL) -> Engine:
     os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
     # One transaction for SpatiaLite's metadata set-up: row by row it takes up to a minute on a new file.
     url = sa.make_url(url).update_query_dict({"geoalchemy2_connect_sqlite_transaction": "true"})
-    engine = sa.create_engine(url, module=sqlean, plugins=["geoalchemy2"])
+    engine = sa.create_engine(url, module=sqlean, plugins=["geoalchemy2"], **JSON_CODEC)
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.connect() as conn:
