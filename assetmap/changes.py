@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assetmap.config import Settings
 from assetmap.db import as_utc
 from assetmap.errors import AssetmapError
-from assetmap.models import Activity, AuditEntry, DuplicateGroup, DuplicateLink, FieldEdit, Organisation, Verification
+from assetmap.models import Activity, AuditEntry, DuplicateGroup, DuplicateLink, FieldEdit, Organisation, ProblemReport, Verification
 
 CHUNK = 500
 
@@ -188,6 +188,28 @@ class Transaction:
         self._audit([(activity_id, "verify", {"last_verified": [before[0], _day(self.now)], "verified_how": [before[1], method]})], "activity")
         self.changed_ids.add(activity_id)
         return check
+
+    def report_problem(self, activity_id: str, kind: str, details: str = "") -> ProblemReport:
+        """Someone says the record is wrong: an open ``ProblemReport`` (for the review queue) and an audit entry."""
+        if self.session.get(Activity, activity_id) is None:
+            raise ChangeError(f"no activity with id {activity_id}")
+        report = ProblemReport(activity_id=activity_id, kind=kind, details=details, reported_at=self.now, reported_by=self.actor,
+                               status="open")
+        self.session.add(report)
+        self.session.flush()
+        self._audit([(activity_id, "report", {"report": [None, kind]})], "activity")
+        return report
+
+    def deal_with_report(self, report_id: int) -> ProblemReport:
+        """An editor has dealt with a report: it leaves the queue and stops lowering the record's freshness (audited)."""
+        report = self.session.get(ProblemReport, report_id)
+        if report is None:
+            raise ChangeError(f"no problem report {report_id}")
+        if report.status != "dealt":
+            report.status, report.dealt_by, report.dealt_at = "dealt", self.actor, self.now
+            self.session.flush()
+            self._audit([(report.activity_id, "report_dealt", {"report": [report.kind, "dealt with"]})], "activity")
+        return report
 
     def _remember_edits(self, activity_id: str, diff: dict[str, list]) -> None:
         for field, (before, _) in diff.items():

@@ -245,7 +245,9 @@ def index_command(check):
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the report as JSON to this file.")
 @click.option("--partial", is_flag=True, help="The input holds only some of the source's records: close nothing.")
 @click.option("--allow-district", is_flag=True, help="Place a record whose postcode is unknown at its district's centre.")
-def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allow_district):
+@click.option("--allow-closing", is_flag=True,
+              help="Let a full import close more than ASSETMAP_MAX_CLOSING_SHARE of the source's open records (refused otherwise).")
+def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allow_district, allow_closing):
     """Load groups and activities from a spreadsheet (CSV, XLSX), an Open Referral UK or OpenActive
     feed (file or URL), a GeoJSON point layer or the Charity Commission register; or linked tables
     (services, locations, organisations) as a folder of CSV/XLSX files or one workbook's sheets.
@@ -255,13 +257,16 @@ def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allo
     assetmap ingest directory-folder/ --report report.json
     assetmap ingest https://example.org/api --format oruk --report report.json
     """
-    from assetmap.ingest import ingest_file
+    from assetmap.ingest import default_source, ingest_file
+    from assetmap.sources import recording_failures
 
     settings = _settings()
     _, sessions = open_database(settings, create=True)
-    with _ingest_progress() as on_progress:
+    failures = contextlib.nullcontext() if dry_run else recording_failures(settings, sessions, source or default_source(file_or_url), file_or_url)
+    with failures, _ingest_progress() as on_progress:
         report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
-                             full_import=not partial, allow_district=allow_district, on_progress=on_progress)
+                             full_import=not partial, allow_district=allow_district, allow_closing=allow_closing,
+                             on_progress=on_progress)
     click.echo(report.to_text())
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
@@ -332,6 +337,35 @@ def users_list():
     with sessions() as session:
         for user in users.list_users(session):
             click.echo(f"{user.email}\t{user.role}\t{'active' if user.is_active else 'switched off'}")
+
+
+@main.command("reminders")
+@click.option("--outbox", type=click.Path(file_okay=False), help="Write each e-mail as an .eml file in this folder (made if missing).")
+def reminders_command(outbox):
+    """E-mail each organisation with ageing or stale records a link to confirm them (no account needed).
+
+    \b
+    Without ASSETMAP_SMTP_HOST the e-mails are only written to --outbox; with it they are sent.
+    Links start with ASSETMAP_BASE_URL and are signed with SECRET_KEY (which must be set).
+    \b
+    assetmap reminders --outbox outbox/
+    """
+    from assetmap import confirm
+
+    settings = _settings()
+    if not settings.secret_key:
+        raise click.ClickException("SECRET_KEY is not set: the confirm links are signed with it and the website must use the same one")
+    if not outbox and not settings.smtp_host:
+        raise click.ClickException("give --outbox DIR, or set ASSETMAP_SMTP_HOST to send the e-mails")
+    _, sessions = open_database(settings)
+    reminders = confirm.make_reminders(settings, sessions, settings.secret_key)
+    if outbox:
+        paths = confirm.write_outbox(outbox, reminders)
+        click.echo(f"{len(paths)} e-mail{'' if len(paths) == 1 else 's'} written to {outbox}")
+    if settings.smtp_host and reminders:
+        click.echo(f"{confirm.send_smtp(settings, reminders)} e-mail(s) sent through {settings.smtp_host}")
+    for reminder in reminders:
+        click.echo(f"{reminder.organisation} <{reminder.to}>: {len(reminder.records)} record(s)")
 
 
 @main.command("stale")

@@ -88,6 +88,79 @@ class Settings:
         default="© OpenStreetMap contributors",
         metadata={"env": "ASSETMAP_TILE_ATTRIBUTION", "help": "Attribution text shown with the tiles"},
     )
+    replace_bad_bytes: bool = dataclasses.field(
+        default=False,
+        metadata={"env": "ASSETMAP_REPLACE_BAD_BYTES", "help": "Read a UTF-8 file with bad bytes, replacing them (flagged), not refusing it"},
+    )
+    max_word_chars: int = dataclasses.field(
+        default=200,
+        metadata={"env": "ASSETMAP_MAX_WORD_CHARS", "help": "Letters in one unbroken word of a cell beyond which it is cut (flagged)"},
+    )
+    max_field_chars: int = dataclasses.field(
+        default=20_000,
+        metadata={"env": "ASSETMAP_MAX_FIELD_CHARS", "help": "Characters in one cell beyond which it is cut (flagged)"},
+    )
+    max_closing_share: float = dataclasses.field(
+        default=0.25,
+        metadata={"env": "ASSETMAP_MAX_CLOSING_SHARE", "help": "Share of a source's open records a full import may close (else --allow-closing)"},
+    )
+    closing_guard_from: int = dataclasses.field(
+        default=5,
+        metadata={"env": "ASSETMAP_CLOSING_GUARD_FROM", "help": "Records a full import may always close; the share guard applies above this"},
+    )
+    fetch_timeout_s: int = dataclasses.field(
+        default=600,
+        metadata={"env": "ASSETMAP_FETCH_TIMEOUT_S", "help": "Seconds a feed (all its pages) may take to fetch"},
+    )
+    fetch_max_bytes: int = dataclasses.field(
+        default=100_000_000,
+        metadata={"env": "ASSETMAP_FETCH_MAX_BYTES", "help": "Bytes a feed (all its pages) may send"},
+    )
+    fetch_max_pages: int = dataclasses.field(
+        default=2_000,
+        metadata={"env": "ASSETMAP_FETCH_MAX_PAGES", "help": "Pages of a feed followed; past it the import is partial (closes nothing)"},
+    )
+    fetch_allow_hosts: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_FETCH_ALLOW_HOSTS", "help": "Other hosts a feed's next links and redirects may reach (comma-separated, * for any)",
+                  "allow_empty": True},
+    )
+    fetch_allow_private: bool = dataclasses.field(
+        default=False,
+        metadata={"env": "ASSETMAP_FETCH_ALLOW_PRIVATE", "help": "Set to 1 to let feeds reach loopback, link-local and private addresses"},
+    )
+    base_url: str = dataclasses.field(
+        default="http://127.0.0.1:5000",
+        metadata={"env": "ASSETMAP_BASE_URL", "help": "The site's public address, used to build links in e-mails (never taken from a request)"},
+    )
+    confirm_link_days: int = dataclasses.field(
+        default=30,
+        metadata={"env": "ASSETMAP_CONFIRM_LINK_DAYS", "help": "Days an organiser's confirm link works"},
+    )
+    report_limit: int = dataclasses.field(
+        default=5,
+        metadata={"env": "ASSETMAP_REPORT_LIMIT", "help": "Problem reports one address may send per day"},
+    )
+    mail_from: str = dataclasses.field(
+        default="assetmap@localhost",
+        metadata={"env": "ASSETMAP_MAIL_FROM", "help": "From address of reminder e-mails"},
+    )
+    smtp_host: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_SMTP_HOST", "help": "SMTP server for reminders; empty writes them to --outbox only", "allow_empty": True},
+    )
+    smtp_port: int = dataclasses.field(
+        default=587,
+        metadata={"env": "ASSETMAP_SMTP_PORT", "help": "SMTP port (STARTTLS is used when the server offers it)"},
+    )
+    smtp_user: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_SMTP_USER", "help": "SMTP user name; empty sends without signing in", "allow_empty": True},
+    )
+    smtp_password: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_SMTP_PASSWORD", "help": "SMTP password", "allow_empty": True},
+    )
     clock: Callable[[], dt.datetime] = dataclasses.field(
         default=utc_now,
         metadata={"help": "Function giving the current time; tests inject a fixed one"},
@@ -105,6 +178,8 @@ SETTINGS_HELP = {
 def _typed(kind: str, value: str):
     if kind == "int":
         return int(value)
+    if kind == "float":
+        return float(value)
     if kind == "bool":
         return value.strip().lower() in ("1", "true", "yes", "on")
     return value

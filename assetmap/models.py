@@ -289,3 +289,48 @@ class ActivityUse(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     shown: Mapped[int] = mapped_column(Integer, default=0)
     shortlisted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProblemReport(Base):
+    """Someone said a record is wrong: a resident's "Report a problem" or an organiser's "Something has changed".
+
+    An open report lowers the record's freshness (see ``assetmap.reports``) and sits in the review
+    queue until an editor marks it dealt with. Nothing about who reported it is kept except, for an
+    organiser, ``organiser:<organisation id>``.
+    """
+
+    __tablename__ = "problem_report"
+    __table_args__ = (Index("ix_problem_report_open", "status", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[str] = mapped_column(ForeignKey("activity.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[dt.datetime] = mapped_column()
+    reported_by: Mapped[str] = mapped_column(String(300), default="public")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    dealt_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    dealt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class UsedToken(Base):
+    """A confirm link already used: only its SHA-256 is kept, so a link works once (see ``assetmap.confirm``)."""
+
+    __tablename__ = "used_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(36))
+    used_at: Mapped[dt.datetime] = mapped_column()
+
+
+class IngestFailure(Base):
+    """An import that failed and was rolled back, kept in its own small transaction so source health can show a failing feed."""
+
+    __tablename__ = "ingest_failure"
+    __table_args__ = (Index("ix_ingest_failure_source", "source", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text, default="")
+    failed_at: Mapped[dt.datetime] = mapped_column()
+    message: Mapped[str] = mapped_column(Text, default="")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from assetmap.config import Settings
 from assetmap.freshness import Freshness, Thresholds, freshness_of, thresholds_for
 from assetmap.models import Activity, ActivityUse, Area, Organisation
+from assetmap.reports import lowered, open_kinds
 from assetmap.vocab import FRESHNESS_STATES
 
 WINDOW_DAYS = 90
@@ -46,6 +47,7 @@ class Candidate:
     last_verified: dt.datetime | None
     verified_how: str | None
     status: str = "active"
+    reports: tuple[str, ...] = ()   # kinds of open problem reports (they lower freshness: see assetmap.reports)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +92,8 @@ def overdue_days(state: Freshness, limits: Thresholds) -> int:
 
 def state_of(candidate: Candidate, settings: Settings) -> tuple[Freshness, Thresholds]:
     limits = thresholds_for(candidate.source, settings.ageing_after_days, settings.stale_after_days, settings.source_stale_days)
-    return freshness_of(candidate.last_verified, settings.clock(), limits.ageing_after_days, limits.stale_after_days), limits
+    state = freshness_of(candidate.last_verified, settings.clock(), limits.ageing_after_days, limits.stale_after_days)
+    return lowered(state, candidate.reports), limits
 
 
 def build_queue(candidates: Iterable[Candidate], uses: dict[str, tuple[int, int]], settings: Settings) -> list[QueueItem]:
@@ -101,7 +104,8 @@ def build_queue(candidates: Iterable[Candidate], uses: dict[str, tuple[int, int]
         if state.state in QUEUED_STATES:
             shown, shortlisted = uses.get(candidate.id, (0, 0))
             items.append(QueueItem(candidate, state, overdue_days(state, limits), shown, shortlisted))
-    return sorted(items, key=lambda item: (-item.harm, -item.overdue_days, item.candidate.name.lower()))
+    # a record reported as stopped comes first: someone may be on their way to a group that no longer meets
+    return sorted(items, key=lambda item: ("stopped" not in item.candidate.reports, -item.harm, -item.overdue_days, item.candidate.name.lower()))
 
 
 def summarise(candidates: Iterable[Candidate], settings: Settings, key) -> dict[str, dict[str, int]]:
@@ -123,12 +127,13 @@ def matches(candidate: Candidate, area: str = "", category: str = "", organisati
 
 # -- reading the queue and keeping the use counts ------------------------------------------------
 def load_candidates(session: Session) -> list[Candidate]:
-    """Every record that is not closed, with its organisation's name: one query."""
+    """Every record that is not closed, with its organisation's name and open reports' kinds: two queries."""
+    reported = open_kinds(session)
     query = (sa.select(Activity.id, Activity.name, Activity.source, Organisation.name.label("organisation"), Activity.ward_code,
                        Activity.lad_code, Activity.categories, Activity.last_verified, Activity.verified_how, Activity.status)
              .outerjoin(Organisation, Organisation.id == Activity.organisation_id).where(Activity.status != "closed"))
     return [Candidate(r.id, r.name, r.source or "", r.organisation, r.ward_code, r.lad_code, tuple(r.categories or ()),
-                      r.last_verified, r.verified_how, r.status) for r in session.execute(query)]
+                      r.last_verified, r.verified_how, r.status, tuple(reported.get(r.id, ()))) for r in session.execute(query)]
 
 
 def load_uses(session: Session, today: dt.date, days: int = WINDOW_DAYS) -> dict[str, tuple[int, int]]:

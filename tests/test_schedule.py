@@ -1,9 +1,9 @@
 import datetime as dt
 import doctest
+import importlib
 
 import pytest
 
-from assetmap import schedule as schedule_module
 from assetmap.schedule import (
     Schedule,
     Session,
@@ -99,8 +99,9 @@ def test_day_columns_closed_days_are_skipped():
     assert parsed.tokens == ["mon morning"]
 
 
-def test_doctests_pass():
-    result = doctest.testmod(schedule_module)
+@pytest.mark.parametrize("part", ["model", "text", "feeds", "calendar"])
+def test_doctests_pass(part):
+    result = doctest.testmod(importlib.import_module(f"assetmap.schedule.{part}"))
     assert result.attempted > 0 and result.failed == 0
 
 

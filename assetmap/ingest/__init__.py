@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assetmap import changes
 from assetmap.areas.queries import area_names, load_area_index
 from assetmap.config import Settings
-from assetmap.ingest import identity, load
+from assetmap.ingest import cells, identity, load, sources
 from assetmap.ingest.clean import clean_row, record_key, stable_id
 from assetmap.ingest.dedupe import (
     NO_ROW,
@@ -35,6 +35,7 @@ from assetmap.ingest.dedupe import (
     settle_with_unchanged,
 )
 from assetmap.ingest.errors import IngestError, ReadError
+from assetmap.ingest.guard import ClosingGuard
 from assetmap.ingest.link import link_organisations
 from assetmap.ingest.load import Held
 from assetmap.ingest.locate import assign_service_areas, codes_by_name, locate_drafts
@@ -49,7 +50,7 @@ __all__ = ["IngestError", "IngestReport", "ReadError", "ingest_file", "run_inges
 
 Progress = Callable[[str, int, int | None], None]
 PROGRESS_EVERY = 1_000
-INGEST_VERSION = "1"   # bump when cleaning changes, so the next run cleans every row again
+INGEST_VERSION = "2"   # bump when cleaning changes, so the next run cleans every row again
 
 
 def default_source(path: str | Path) -> str:
@@ -82,9 +83,10 @@ def _is_blank_row(raw: RawRow) -> bool:
 Entry = tuple[RawRow, "Cleaned | Unchanged | Repeat | None"]
 
 
-def reference_key(postcodes, area_index, allow_district: bool) -> str:
+def reference_key(postcodes, area_index, allow_district: bool, limits: cells.CellLimits = cells.CELL_LIMITS) -> str:
     """What else a row's cleaned record depends on: the code, the category map, the postcode directory and boundaries."""
-    return f"{INGEST_VERSION}|{taxonomy_digest()}|{len(postcodes)}|{len(area_index)}|{','.join(area_index.kinds)}|{allow_district}"
+    return (f"{INGEST_VERSION}|{taxonomy_digest()}|{len(postcodes)}|{len(area_index)}|{','.join(area_index.kinds)}|{allow_district}"
+            f"|{limits.max_word},{limits.max_field}")
 
 
 def taxonomy_digest() -> str:
@@ -96,7 +98,8 @@ def taxonomy_digest() -> str:
 
 
 def read_and_clean(path, fmt: str, source: str, today, timings: dict[str, float], on_progress: Progress | None,
-                   held_rows: dict[str, Held] | None = None, reference: str = "") -> list[Entry]:
+                   held_rows: dict[str, Held] | None = None, reference: str = "",
+                   limits: cells.CellLimits = cells.CELL_LIMITS) -> list[Entry]:
     """Every row with what became of it: a draft or Rejection, Unchanged (skipped: exactly as held),
     Repeat (the same as an earlier row of this run), or None for a blank row."""
     entries: list[Entry] = []
@@ -106,7 +109,7 @@ def read_and_clean(path, fmt: str, source: str, today, timings: dict[str, float]
     start = time.perf_counter()
     for raw in read_rows(path, fmt):
         began = time.perf_counter()
-        entries.append((raw, _classify(raw, today, source, held_rows, reference, first_line)))
+        entries.append((raw, _classify(raw, today, source, held_rows, reference, first_line, limits)))
         cleaning += time.perf_counter() - began
         if on_progress and len(entries) % PROGRESS_EVERY == 0:
             on_progress("read", len(entries), None)
@@ -115,7 +118,8 @@ def read_and_clean(path, fmt: str, source: str, today, timings: dict[str, float]
     return entries
 
 
-def _classify(raw: RawRow, today, source: str, held_rows: dict[str, Held], reference: str, first_line: dict[str, int]):
+def _classify(raw: RawRow, today, source: str, held_rows: dict[str, Held], reference: str, first_line: dict[str, int],
+              limits: cells.CellLimits):
     if _is_blank_row(raw):
         return None
     digest = row_digest(raw.record, f"{reference}|{raw.kind}|{raw.profile}")
@@ -125,7 +129,7 @@ def _classify(raw: RawRow, today, source: str, held_rows: dict[str, Held], refer
     held = held_rows.get(digest)
     if held is not None:
         return Unchanged(raw.file, raw.line, held.id, list(held.flags))
-    cleaned = clean_row(raw, today, source)
+    cleaned = clean_row(raw, today, source, limits)
     if not isinstance(cleaned, Rejection):
         cleaned.content_hash = digest
     return cleaned
@@ -139,7 +143,8 @@ def _profile(entries) -> str:
 def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: str | None = None,
                source: str | None = None, dry_run: bool = False, full_import: bool = True,
                allow_district: bool = False, postcodes=None, area_index=None,
-               on_progress: Progress | None = None, index_feed=None, tx: changes.Transaction | None = None) -> IngestReport:
+               on_progress: Progress | None = None, index_feed=None, tx: changes.Transaction | None = None,
+               allow_closing: bool = False) -> IngestReport:
     """Read a file or feed into the database in the caller's transaction and report what happened.
 
     ``dry_run`` reads from the database (to say what would change) but writes nothing.
@@ -147,8 +152,12 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     ``area_index`` default to the ONS postcode directory and the boundaries in the database.
     ``index_feed`` (an ``assetmap.search.IndexFeed``) is handed big changes as they are written.
     Every write goes through ``tx`` (``assetmap.changes``; one is made on ``session`` if not given).
+    A full import that would close more of the source than settings allow raises ``ClosingRefused``
+    before writing anything, unless ``allow_closing``; a feed cut at the page cap is read as partial.
     """
-    fmt = fmt or sniff_format(path)
+    intake = sources.Intake(settings)
+    with sources.reading(intake):
+        fmt = fmt or sniff_format(path)
     source = source or default_source(path)
     now = settings.clock()
     tx = tx or changes.Transaction(session, now, changes.source_actor(source), feed=index_feed)
@@ -158,13 +167,16 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
         postcodes, area_index = _references(session, settings, postcodes, area_index, report)
     with timer("held"):
         held = _Held(session, source)
-    reference = reference_key(postcodes, area_index, allow_district)
-    if fmt == "tables":  # linked tables: every row is joined and cleaned again, and ids compared when planning
-        entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
-        report.profile = linked_profile(report.table_roles)
-    else:
-        entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference)
-        report.profile = _profile(entries)
+    limits = cells.CellLimits(settings.max_word_chars, settings.max_field_chars)
+    reference = reference_key(postcodes, area_index, allow_district, limits)
+    with sources.reading(intake):
+        if fmt == "tables":  # linked tables: every row is joined and cleaned again, and ids compared when planning
+            entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
+            report.profile = linked_profile(report.table_roles)
+        else:
+            entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference, limits)
+            report.profile = _profile(entries)
+    full_import = _note_intake(report, intake, full_import)
     cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
     activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
     with timer("held"):
@@ -177,11 +189,23 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     _progress(on_progress, "located", len(activities))
     with timer("link"):
         state = _link_and_dedupe(held, cleaned, activities, [c for _, c in entries if isinstance(c, Unchanged)], source)
+    guard = None if allow_closing else ClosingGuard.from_settings(settings)
     with timer("load"):
-        _load(tx, report, state, entries, dry_run, full_import)
+        _load(tx, report, state, entries, dry_run, full_import, guard)
     report.conflicts = [c.to_json() for c in tx.conflicts]
     _progress(on_progress, "loaded", len(entries))
     return report
+
+
+def _note_intake(report: IngestReport, intake: sources.Intake, full_import: bool) -> bool:
+    """The encodings read, bytes replaced, and a feed cut at the page cap (which makes the import partial)."""
+    report.encoding = ", ".join(sorted(set(intake.encodings.values())))
+    report.notes += [f"{name}: {count} invalid bytes replaced (ASSETMAP_REPLACE_BAD_BYTES)" for name, count in intake.replaced.items()]
+    if intake.truncated and full_import:
+        report.notes.append(intake.truncated)
+        report.full_import = False
+        return False
+    return full_import
 
 
 def _venues(session: Session, activities: list[ActivityDraft]) -> VenueIndex | None:
@@ -241,7 +265,7 @@ def _link_and_dedupe(held: _Held, cleaned: list[Cleaned], activities: list[Activ
 
 
 def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entries: list[Entry], dry_run: bool,
-          full_import: bool) -> None:
+          full_import: bool, guard: ClosingGuard | None = None) -> None:
     session, now, index_feed = tx.session, tx.now, tx.feed
     held = state.held
     plan = load.plan_upsert(state.kept + state.created_orgs, {**held.activities, **held.organisations})
@@ -251,6 +275,10 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
     links = _cross_source_links(session, report.source, kept_activities)
     rejections = [c for _, c in entries if isinstance(c, Rejection)]
     rejections += [_as_rejection(d) for d in state.dropped if d.reason == "conflicting_duplicate"]
+    protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
+    if full_import and guard is not None:   # before anything is written: a refused run writes nothing
+        open_records = sum(1 for h in held.activities.values() if h.status != "closed")
+        guard.check(report.source, len(_missing(state, protected) or ()), open_records)
     run = None
     feeding = not dry_run and index_feed is not None and index_feed.start(session, _activity_changes(plan))
     if not dry_run:
@@ -266,7 +294,6 @@ def _load(tx: changes.Transaction, report: IngestReport, state: _RunState, entri
         tx.link_duplicates(links)
     report.closed = [{"id": i, "name": held.activities[i].name} for i in plan.deleted]
     if full_import:
-        protected = {_rejected_id(r, report.source) for r in rejections if r.source_id}
         _close_missing(None if dry_run else tx, report, state, protected)
     _fill_report(report, state, plan, entries, links)
     if feeding:
@@ -298,14 +325,23 @@ def _activity_changes(plan: load.Plan) -> int:
     return sum(isinstance(d, ActivityDraft) for d in changed) + len(plan.deleted)
 
 
-def _close_missing(tx: changes.Transaction | None, report: IngestReport, state: _RunState, protected: set[str]) -> None:
-    """Close held records the input no longer has; a rejected row with an id protects its record."""
-    seen = {d.id for d in state.kept} | {d.draft.id for d in state.dropped} | {u.id for u in state.unchanged} | protected
+def _missing(state: _RunState, protected: set[str]) -> list[str] | None:
+    """Ids of held open records the input no longer has (a rejected row with an id protects its record);
+    None when no activity was accepted, so nothing is closed."""
     if not state.unchanged and not any(isinstance(d, ActivityDraft) and not d.deleted for d in state.kept):
+        return None
+    seen = {d.id for d in state.kept} | {d.draft.id for d in state.dropped} | {u.id for u in state.unchanged} | protected
+    return [h.id for h in state.held.activities.values() if h.status != "closed" and h.id not in seen]
+
+
+def _close_missing(tx: changes.Transaction | None, report: IngestReport, state: _RunState, protected: set[str]) -> None:
+    """Close held records the input no longer has."""
+    missing = _missing(state, protected)
+    if missing is None:
         if state.held.activities:
             report.notes.append("no activities were accepted, so none of this source's records were closed")
         return
-    report.closed += load.close_missing(tx, state.held.activities, seen)
+    report.closed += load.close_missing(tx, state.held.activities, set(state.held.activities) - set(missing))
 
 
 def _rejected_id(rejection: Rejection, source: str) -> str:

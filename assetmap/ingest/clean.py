@@ -9,6 +9,7 @@ postcode when the source has no ids, so re-reading a file finds the same records
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -18,7 +19,7 @@ from typing import Any
 
 from assetmap import geo, taxonomy
 from assetmap.freshness import method_of
-from assetmap.ingest import feeds, headers, values
+from assetmap.ingest import cells, feeds, headers, values
 from assetmap.ingest.records import ORGANISATION, ActivityDraft, Cleaned, OrganisationDraft, Problem, RawRow, Rejection
 from assetmap.schedule import ParsedSchedule, from_day_columns, parse_schedule
 
@@ -50,12 +51,30 @@ def record_key(source_id: str | None, name: str, postcode: str | None, place: st
     return f"name:{normalise_name(name)}|{postcode or taxonomy.normalise_term(place or '')}"
 
 
-def clean_row(raw: RawRow, today: dt.date, source: str = "") -> Cleaned:
+def clean_row(raw: RawRow, today: dt.date, source: str = "", limits: cells.CellLimits = cells.CELL_LIMITS) -> Cleaned:
     """The record a row describes, or why it cannot be one."""
+    raw, problems = _safe_cells(raw, limits)
     fields, extra, labels = _fields_of(raw)
-    if raw.kind == ORGANISATION:
-        return clean_organisation(fields, extra, labels, raw, today, source)
-    return clean_activity(fields, extra, labels, raw, today, source)
+    unread = [field for field, header in labels.items() if header in raw.unread]
+    if "name" in unread:
+        return Rejection(raw.file, raw.line, labels["name"], "formula_without_value", FORMULA_EXPECTED, raw.record)
+    problems += [Problem(labels[f], "formula_without_value", "", FORMULA_EXPECTED) for f in unread]
+    clean = clean_organisation if raw.kind == ORGANISATION else clean_activity
+    cleaned = clean(fields, extra, labels, raw, today, source)
+    if problems and not isinstance(cleaned, Rejection):
+        cleaned.problems[:0] = problems
+    return cleaned
+
+
+FORMULA_EXPECTED = "is a formula with no saved value: open the file in Excel and save it, so its values are stored"
+
+
+def _safe_cells(raw: RawRow, limits: cells.CellLimits) -> tuple[RawRow, list[Problem]]:
+    """Cells any backend can store: control characters removed, over-long words and cells cut, each flagged."""
+    record, found = cells.clean_cells(raw.record, limits)
+    if not found:
+        return raw, []
+    return dataclasses.replace(raw, record=record), [Problem(f, reason, v, limits.expected(reason)) for f, reason, v in found]
 
 
 def _fields_of(raw: RawRow) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:

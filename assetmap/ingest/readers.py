@@ -26,12 +26,13 @@ from assetmap.ingest import feeds, headers
 from assetmap.ingest.errors import ReadError
 from assetmap.ingest.jsondoc import json_records
 from assetmap.ingest.records import ACTIVITY, ORGANISATION, RawRow
-from assetmap.ingest.sources import decode_text, fetch_json, json_page, read_bytes
+from assetmap.ingest.sources import Intake, current_intake, decode_text, fetch_json, json_page, read_bytes
 
 FORMATS = ("csv", "xlsx", "oruk", "openactive", "geojson", "charity", "tables")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 10
-MAX_PAGES = 2_000
+DELIMITERS = ",;\t|"
+DIALECT_SAMPLE_ROWS = 50
 ORGANISATION_KEYS = {"organization_identifiers", "logo", "parent_organization_id", "services"}
 SERVICE_KEYS = {"status", "organization", "service_at_locations", "schedules", "regular_schedules", "organization_id"}
 
@@ -110,11 +111,36 @@ def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
 
 # --- spreadsheets -------------------------------------------------------------------------------
 
-def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+class _Dialect(csv.excel):
+    delimiter = ","
+
+
+def _dialect(sample: str) -> type[csv.Dialect]:
+    """Standard quoting (``""`` inside quotes) with the plausible delimiter that splits most rows to the header's width.
+
+    csv.Sniffer guesses quote characters and escapes too, and mis-splits ordinary ``""`` quoting; here only
+    the delimiter is chosen, among comma, semicolon, tab and pipe, and a title row above the header doesn't count.
+    """
+    best, chosen = (0, 0), ","
+    for delimiter in DELIMITERS:
+        widths = _widths(sample, delimiter)
+        header = max(set(widths), key=widths.count) if widths else 1
+        score = (widths.count(header), header) if header > 1 else (0, 0)
+        if score > best:
+            best, chosen = score, delimiter
+    return type("SniffedDialect", (_Dialect,), {"delimiter": chosen})
+
+
+def _widths(sample: str, delimiter: str) -> list[int]:
+    widths = []
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        for cells in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            widths.append(len(cells))
+            if len(widths) >= DIALECT_SAMPLE_ROWS:
+                break
     except csv.Error:
-        return csv.excel
+        pass
+    return [w for w in widths if w]
 
 
 def numbered_csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -170,7 +196,9 @@ def rows_to_records(file: str, rows: Iterator[tuple[int, list[Any]]], kind: str,
             names.extend(f"column {i}" for i in range(len(names) + 1, len(cells) + 1))
         record = dict(zip(names, cells)) if text_only else {name: _json_safe(cell) for name, cell in zip(names, cells)}
         record.update((name, "") for name in names[len(cells):])
-        yield RawRow(file, line, record, kind, profile)
+        unread = () if text_only or UNREAD not in cells else tuple(n for n, c in zip(names, cells) if c is UNREAD)
+        record.update((name, None) for name in unread)
+        yield RawRow(file, line, record, kind, profile, unread)
 
 
 def _chain(first, rest):
@@ -189,19 +217,62 @@ def _json_safe(value: Any) -> Any:
 
 def read_csv_rows(path: str | Path, kind: str = ACTIVITY, profile: str = "table") -> Iterator[RawRow]:
     """A CSV file (BOM, CRLF, ``;``/tab delimiters and Windows-1252 handled)."""
-    text = decode_text(read_bytes(path))
+    text = decode_text(read_bytes(path), str(path))
     return rows_to_records(str(path), numbered_csv_rows(text), kind, profile, text_only=True)
+
+
+class _Unread:
+    """A formula cell with no saved value (a workbook written by a program, never opened in Excel): not a blank."""
+
+    def __str__(self) -> str:
+        return ""
+
+
+UNREAD = _Unread()
 
 
 def read_xlsx_rows(path: str | Path) -> Iterator[RawRow]:
     """The first sheet that has recognisable headers (else the first sheet), read-only."""
     book = _open_workbook(Path(path))
+    formulas = _formula_book(Path(path))
     try:
         sheet = _pick_sheet(book)
-        rows = ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
-        yield from rows_to_records(str(path), rows, ACTIVITY, "table")
+        yield from rows_to_records(str(path), _sheet_rows(sheet, formulas), ACTIVITY, "table")
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _sheet_rows(sheet, formulas) -> Iterator[tuple[int, list[Any]]]:
+    """Numbered rows of cached values; a formula cell with no cached value is UNREAD, not None."""
+    start = sheet.min_row or 1
+    if formulas is None:
+        yield from ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=start))
+        return
+    pairs = zip(sheet.iter_rows(values_only=True), formulas[sheet.title].iter_rows(values_only=True))
+    for i, (cells, written) in enumerate(pairs, start=start):
+        yield i, [UNREAD if c is None and j < len(written) and _is_formula(written[j]) else c for j, c in enumerate(cells)]
+
+
+def _is_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _formula_book(path: Path):
+    """The workbook as written (formulas, not values), opened only when some sheet holds a formula."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            if not any(b"<f" in archive.read(n) for n in sheets):
+                return None
+        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # unreadable here means unreadable for the values view too, which says so
+        return None
 
 
 def _pick_sheet(book):
@@ -255,21 +326,23 @@ def _open_workbook(path: Path):
 def _workbook_tables(path: Path) -> list[Table]:
     """Each sheet with rows, named ``book.xlsx#Sheet`` so the report can say where a row came from."""
     book = _open_workbook(path)
+    formulas = _formula_book(path)
     try:
         tables = []
         for sheet in book.worksheets:
-            rows = ((i, list(cells)) for i, cells in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row or 1))
-            records = list(rows_to_records(f"{path}#{sheet.title}", rows, ACTIVITY, "table"))
+            records = list(rows_to_records(f"{path}#{sheet.title}", _sheet_rows(sheet, formulas), ACTIVITY, "table"))
             if records:
                 tables.append(Table(sheet.title, f"{path}#{sheet.title}", records))
         return tables
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
 
 
 def _has_linked_sheets(path: Path) -> bool:
     """A workbook whose sheets are linked tables (services with their venues or organisations), not one sheet of activities."""
-    from assetmap.ingest.tables import is_linked
+    from assetmap.ingest.roles import is_linked
 
     book = _open_workbook(path)
     try:
@@ -288,7 +361,7 @@ def _header_cells(sheet) -> list[Any]:
 
 def _json_file(path: str | Path) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     try:
-        return json_records(decode_text(read_bytes(path)))
+        return json_records(decode_text(read_bytes(path), str(path)))
     except ReadError as exc:
         raise ReadError(f"{path}: {exc}") from exc
 
@@ -369,7 +442,7 @@ def read_oruk_rows(path: str | Path, fetch_details: bool = True) -> Iterator[Raw
     if str(path).lower().endswith(".json"):
         yield from oruk_raw_rows(str(path), *json_page(str(path)))
         return
-    yield from _oruk_pages(_oruk_base(str(path)), fetch_details)
+    yield from _oruk_pages(_oruk_base(str(path)), fetch_details, current_intake())
 
 
 def _oruk_base(url: str) -> str:
@@ -382,17 +455,22 @@ def _page_url(base: str, page: int) -> str:
     return f"{base}/services?page={page}"
 
 
-def _oruk_pages(base: str, fetch_details: bool) -> Iterator[RawRow]:
+def _oruk_pages(base: str, fetch_details: bool, intake: Intake) -> Iterator[RawRow]:
+    """Pages 1, 2, … until an empty, repeated or last page; past the page cap the intake notes the run as partial."""
     seen_first: set[str] = set()
-    for page in range(1, MAX_PAGES + 1):
+    page = 0
+    while True:
+        page += 1
         url = _page_url(base, page)
-        records, envelope = json_page(url)
+        if not intake.next_page(url):
+            return
+        records, envelope = json_page(url, intake=intake)
         first = json.dumps(records[0][1], sort_keys=True) if records else ""
         if not records or first in seen_first:
             return
         seen_first.add(first)
         for row in oruk_raw_rows(url, records, envelope):
-            yield _with_details(base, row) if fetch_details else row
+            yield _with_details(base, row, intake) if fetch_details else row
         if _is_last_page(envelope, page):
             return
 
@@ -404,13 +482,13 @@ def _is_last_page(envelope: Mapping[str, Any], page: int) -> bool:
     return isinstance(total, int) and page >= total
 
 
-def _with_details(base: str, row: RawRow) -> RawRow:
+def _with_details(base: str, row: RawRow, intake: Intake) -> RawRow:
     """List pages often omit locations and schedules: fetch ``/services/{id}`` for the full record."""
     record = row.record
     if row.kind != ACTIVITY or not record.get("id") or record.get("service_at_locations") or record.get("schedules"):
         return row
     try:
-        full = fetch_json(f"{base}/services/{urllib.parse.quote(str(record['id']), safe='')}")
+        full = fetch_json(f"{base}/services/{urllib.parse.quote(str(record['id']), safe='')}", intake)
     except ReadError:
         return row
     if isinstance(full, Mapping) and full.get("id") == record.get("id"):
@@ -426,10 +504,10 @@ def read_openactive_rows(path: str | Path) -> Iterator[RawRow]:
         records, _ = _json_file(path)
         yield from (RawRow(str(path), line, dict(item), ACTIVITY, "openactive") for line, item in records if isinstance(item, Mapping))
         return
-    url, visited = str(path), set()
-    while url and url not in visited and len(visited) < MAX_PAGES:
+    url, visited, intake = str(path), set(), current_intake()
+    while url and url not in visited and intake.next_page(url):
         visited.add(url)
-        records, envelope = json_page(url, ("items",))
+        records, envelope = json_page(url, ("items",), intake)
         items = [(line, item) for line, item in records if isinstance(item, Mapping)]
         if not items:
             return

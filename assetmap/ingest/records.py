@@ -31,6 +31,7 @@ class RawRow:
     record: dict[str, Any]
     kind: str = ACTIVITY
     profile: str = "table"
+    unread: tuple[str, ...] = ()   # columns whose cells are formulas with no saved value (XLSX)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -65,6 +65,7 @@ class IngestReport:
     conflicts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     run_id: int | None = None
     table_roles: dict[str, str] = dataclasses.field(default_factory=dict)   # linked tables: file (or book#sheet) → role
+    encoding: str = ""   # the text encoding(s) the input was read in ("utf-8", "utf-16-le", "cp1252"…); empty for a workbook
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,7 +104,7 @@ class IngestReport:
                 entry["ids"] = row.ids
             rows.append(entry)
         return {
-            "file": self.file, "format": self.format, "profile": self.profile, "source": self.source,
+            "file": self.file, "format": self.format, "profile": self.profile, "source": self.source, "encoding": self.encoding,
             "dry_run": self.dry_run, "full_import": self.full_import, "counts": self.counts, "rows": rows,
             "problems": [{"file": p.file, "line": p.line, "field": p.problem.field, "reason": p.problem.reason,
                           "value": p.problem.value, "message": p.describe()} for p in self.problems],
@@ -134,6 +135,7 @@ class IngestReport:
 
     def _heading(self) -> str:
         profile = f", looks like {self.profile}" if self.profile and self.profile != self.format else ""
+        profile += f", read as {self.encoding}" if self.encoding else ""
         mode = " [dry run: nothing written]" if self.dry_run else "" if self.full_import else " [partial import]"
         return f"Ingested {self.file} ({self.format}{profile}) as source \"{self.source}\"{mode}"
 

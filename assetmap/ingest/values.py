@@ -462,3 +462,4 @@ def remote_modes(text: str) -> tuple[str, ...]:
     if not words or not any(w in REMOTE_WORDS for w in words) or not all(w in REMOTE_WORDS or w in REMOTE_FILLERS for w in words):
         return ()
     return tuple(m for m in _delivery_of(" ".join(words)) if m != "in_person")
+

@@ -7,14 +7,22 @@ back *inside the transaction* — so the documents are exactly what the database
 has committed, and is cancelled if the transaction fails: the index still never leads the
 database. If the writer fails, ``commit`` says so and the caller updates the index the ordinary
 way. Small runs don't start a process at all (``FEED_FROM``).
+
+The writer (and the sub-writers Whoosh forks from it) must not outlive the ingest: a killed ingest
+once left three of them, about 0.65 GB each, holding on indefinitely. On Linux each asks the kernel
+for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``); everywhere, the writer also watches
+its parent between jobs and cancels when it has gone.
 """
 
 from __future__ import annotations
 
 import collections
+import ctypes
 import multiprocessing
 import os
 import queue
+import signal
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,6 +37,7 @@ FEED_FROM = 5_000              # changed activities from which a second process 
 ROW_FIELDS = (*SOURCE_COLUMNS, "organisation_name", "group_id")
 POLL_S = 1.0
 NICENESS = 10
+PR_SET_PDEATHSIG = 1           # linux/prctl.h
 
 
 class IndexFeed:
@@ -54,7 +63,7 @@ class IndexFeed:
         # and leaves through os._exit, so nothing of the parent's is closed or flushed twice.
         context = multiprocessing.get_context("fork")
         self._jobs, self._results = context.Queue(), context.Queue()
-        process = context.Process(target=write_index, args=(self.settings.index_dir, self._jobs, self._results),
+        process = context.Process(target=write_index, args=(self.settings.index_dir, self._jobs, self._results, os.getpid()),
                                   name="assetmap-index-writer")  # not a daemon: it starts its own writers
         try:
             process.start()
@@ -117,10 +126,34 @@ class IndexFeed:
             self._process = None
 
 
-def write_index(index_dir: str, jobs, results) -> None:
+def die_with_parent(parent_pid: int) -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; exit now if it already has. False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent_pid:   # the parent died before the request took effect
+        os._exit(1)
+    return True
+
+
+def _children_die_with_us() -> None:
+    """Every process forked from here on (Whoosh's sub-writers) dies with the process that forked it."""
+    forking = [0]
+    os.register_at_fork(before=lambda: forking.__setitem__(0, os.getpid()), after_in_child=lambda: die_with_parent(forking[0]))
+
+
+def write_index(index_dir: str, jobs, results, parent_pid: int | None = None) -> None:
     """The writer process: index what arrives, then commit or cancel as told; report the outcome."""
     from whoosh import index as whoosh_index
 
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
+    _children_die_with_us()
     writer = None
     try:
         os.nice(NICENESS)  # the ingest's own process is the critical path: it gets a core to itself

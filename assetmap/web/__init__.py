@@ -26,12 +26,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     engine = db.make_engine(settings.database_url)
     app.extensions["assetmap"] = {"settings": settings, "engine": engine, "sessions": db.make_sessionmaker(engine)}
-    from . import api, auth, public, review
+    from . import admin, api, auth, organisers, public, reports, review
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint)
     auth.init_auth(app)   # sign-in, CSRF on every form, session cookie flags
     app.register_blueprint(review.blueprint)
+    app.register_blueprint(reports.blueprint)     # Report a problem; an editor's "Dealt with"
+    app.register_blueprint(organisers.blueprint)  # /confirm/<token> from reminder e-mails
+    app.register_blueprint(admin.blueprint)       # /admin/sources
     register_error_handlers(app)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)

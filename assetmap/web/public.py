@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from assetmap import changes, taxonomy
+from assetmap import changes, reports, taxonomy
 from assetmap.models import Activity
 from assetmap.queries import linked_listings
 from assetmap.schedule import Schedule, describe_next, has_ended
@@ -71,7 +71,21 @@ def activity_page(activity_id: str):
     save_use(get_session(), [activity_id], "shown")   # for the review queue's harm (see assetmap.review)
     also = [(other.id, also_listed_line(other.source, other.last_verified)) for other in linked_listings(get_session(), activity_id)]
     return render_template("activity.html", next_session=next_line, has_ended=ended, origins=origins, placed=placed, also=also,
-                           **_view(found))
+                           **_view(found) | _signals(found))
+
+
+def _signals(activity: Activity) -> dict:
+    """An open report lowers the freshness shown and says so; a close by a re-import says since when it is unlisted."""
+    found = reports.open_reports(get_session(), [activity.id]).get(activity.id, [])
+    closed = reports.closed_by_source(get_session(), activity)
+    signals = {"report_line": None, "unlisted_line": None}
+    if closed is not None:
+        signals["unlisted_line"] = reports.no_longer_listed_line(closed.actor.removeprefix("source:"), closed.changed_at)
+    if found:
+        kind = reports.leading_kind([r.kind for r in found])
+        state = reports.lowered(freshness(activity, get_settings()), [r.kind for r in found])
+        signals |= {"freshness": state, "report_line": reports.report_line(kind, found[0].reported_at)}
+    return signals
 
 
 @blueprint.get("/shortlist")

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from assetmap import changes, review, taxonomy
+from assetmap import changes, reports, review, taxonomy
 from assetmap.freshness import METHOD_LABELS, PERSON_METHODS
 from assetmap.models import Activity, Verification
 from assetmap.schedule import parse_schedule
@@ -24,6 +24,7 @@ from . import get_session, get_settings
 from .auth import _safe_next, role_required
 from .errors import BadRequest, NotFound
 from .present import FIELD_WORDS, freshness, freshness_line, safe_url
+from .reports import DealtForm
 
 blueprint = Blueprint("review", __name__)
 PAGE_SIZE = 50
@@ -71,7 +72,20 @@ def queue():
     return render_template("review.html", items=shown, total=len(items), page=page, pages=max(1, -(-len(items) // PAGE_SIZE)),
                            filters=filters, formula=review.FORMULA, by_source=review.summarise(candidates, get_settings(), lambda c: c.source),
                            by_area=by_area, area_names=review.area_names(get_session(), list(by_area)), verify_form=VerifyForm(),
-                           categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), here=request.full_path.rstrip("?"))
+                           categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), here=request.full_path.rstrip("?"),
+                           **_signals())
+
+
+def _signals() -> dict:
+    """Open reports, records their source stopped listing and events that have ended, for the queue's page."""
+    session, now = get_session(), get_settings().clock()
+    return {"report_signals": reports.report_signals(session), "closed_signals": reports.closed_signals(session, now),
+            "ended_signals": reports.ended_signals(session, now), "dealt_form": DealtForm()}
+
+
+def _reports_of(activity_id: str) -> dict:
+    return {"open_reports": reports.open_reports(get_session(), [activity_id]).get(activity_id, []), "dealt_form": DealtForm(),
+            "report_kinds": reports.KINDS}
 
 
 def _activity(activity_id: str) -> Activity:
@@ -132,7 +146,8 @@ def edit(activity_id: str):
     origins = changes.field_provenance(get_session(), activity_id)
     state = freshness(activity, get_settings())
     return render_template("edit.html", a=activity, form=form, diff=diff, problems=problems, origins=origins, words=FIELD_WORDS,
-                           freshness=state, freshness_line=freshness_line(activity, state), submitted=request.method == "POST")
+                           freshness=state, freshness_line=freshness_line(activity, state), submitted=request.method == "POST",
+                           **_reports_of(activity_id))
 
 
 def _save(activity: Activity, diff: dict, values: dict, check: str):
@@ -162,4 +177,4 @@ def history(activity_id: str):
                                         .order_by(Verification.verified_at.desc(), Verification.id.desc())))
     state = freshness(activity, get_settings())
     return render_template("history.html", a=activity, entries=list(reversed(entries)), checks=checks, words=FIELD_WORDS,
-                           methods=METHOD_LABELS, freshness=state, freshness_line=freshness_line(activity, state))
+                           methods=METHOD_LABELS, freshness=state, freshness_line=freshness_line(activity, state), **_reports_of(activity_id))

@@ -3,8 +3,7 @@ import importlib
 
 import pytest
 
-MODULES = ["assetmap.taxonomy", "assetmap.ingest.values", "assetmap.schedule", "assetmap.ingest.clean",
-           "assetmap.ingest.link"]
+MODULES = ["assetmap.taxonomy", "assetmap.ingest.values", "assetmap.ingest.clean", "assetmap.ingest.link"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,7 +14,7 @@ from assetmap.ingest import run_ingest
 from assetmap.ingest.clean import clean_row, record_key, stable_id
 from assetmap.ingest.names import NameIndex, is_near_miss, resolve_names
 from assetmap.ingest.readers import RawRow, read_tables, sniff_format
-from assetmap.ingest.tables import table_role
+from assetmap.ingest.roles import table_role
 from assetmap.models import Activity, Organisation
 
 LINKED = Path(__file__).resolve().parent.parent / "data" / "linked"

@@ -142,8 +142,9 @@ class _Routes(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def serve():
+def serve(monkeypatch):
     """Serve ``{path: bytes}`` on a free port; yields a function that sets routes and returns the base URL."""
+    monkeypatch.setenv("ASSETMAP_FETCH_ALLOW_PRIVATE", "1")   # the stand-in is on loopback, refused by default
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Routes)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
