@@ -21,7 +21,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -255,8 +255,6 @@ class Transaction:
 
     def _regroup(self, ids: set[str]) -> None:
         """Rewrite ``duplicate_group`` for every record in the groups ``ids`` were in or are in now."""
-        from assetmap.ingest.dedupe import duplicate_groups  # lazily: ingest imports this module
-
         members, pairs = _connected(self.session, ids)
         groups = duplicate_groups(pairs)
         for chunk in chunks(sorted(members)):
@@ -319,6 +317,27 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and abs(a - b) < 1e-9
     return a == b
+
+
+def duplicate_groups(links: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each linked activity's group: the smallest id among the activities its links connect (pure).
+
+    >>> duplicate_groups([("b", "c"), ("c", "a"), ("x", "y")]) == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "x"}
+    True
+    """
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in links:
+        first, second = sorted((root(a), root(b)))
+        parent[second] = first
+    return {node: root(node) for node in parent}
 
 
 def field_diff(before: dict[str, Any], after: dict[str, Any], fields: Sequence[str] = AUDITED_FIELDS) -> dict[str, list]:

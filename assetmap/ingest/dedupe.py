@@ -377,27 +377,6 @@ def likely_duplicates(ours: Iterable[ActivityDraft | OtherRecord], others: Itera
     return links
 
 
-def duplicate_groups(links: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Each linked activity's group: the smallest id among the activities its links connect (pure).
-
-    >>> duplicate_groups([("b", "c"), ("c", "a"), ("x", "y")]) == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "x"}
-    True
-    """
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for a, b in links:
-        first, second = sorted((root(a), root(b)))
-        parent[second] = first
-    return {node: root(node) for node in parent}
-
-
 def organisation_duplicates(orgs: Iterable[OrganisationDraft], known: Iterable[Any]) -> list[tuple[str, str, str]]:
     """``(organisation_id, other_id, reason)``: the same charity number held from another source.
 

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from assetmap import changes
-from assetmap.ingest.dedupe import LINK_AT, OtherRecord, duplicate_groups, likely_duplicates, name_similarity, score_pair
+from assetmap.changes import duplicate_groups
+from assetmap.ingest.dedupe import LINK_AT, OtherRecord, likely_duplicates, name_similarity, score_pair
 from assetmap.models import Activity, AuditEntry, DuplicateGroup, DuplicateLink
 
 DATA = Path(__file__).resolve().parent.parent / "data"
