@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -173,6 +174,51 @@ class Transaction:
         self._audit([(activity_id, "edit", diff)], "activity")
         self.changed_ids.add(activity_id)
         return diff
+
+    def add_activity(self, values: dict[str, Any]) -> Activity:
+        """A record an editor typed in: source "editor", active, its schedule parsed, placed by the point given.
+
+        ``values`` holds editable fields (``lat``/``lon`` and the area codes already found from the
+        postcode) and may name an organisation (``organisation_name``): an existing one by exact name,
+        any case, else a new one. Audited as a "create" and checked now (method "editor_added").
+        """
+        from assetmap.schedule import parse_schedule
+
+        values = dict(values)
+        org_name = (values.pop("organisation_name", None) or "").strip()
+        allowed = {*EDITABLE_FIELDS, "ward_code", "lad_code", "stp_code", "icb_code"}
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ChangeError(f"these fields cannot be set: {', '.join(unknown)}")
+        if not (values.get("name") or "").strip():
+            raise ChangeError("a new activity needs a name")
+        if org_name:
+            values["organisation_id"] = self._organisation_named(org_name)
+        parsed = parse_schedule(values.get("schedule_text") or "", self.now.date())
+        placed = values.get("lat") is not None and values.get("lon") is not None
+        activity = Activity(id=str(uuid.uuid4()), source="editor", status="active", first_seen=self.now, last_modified=self.now,
+                            precision="postcode" if placed else "none", **{"description": "", "schedule_text": "", "cost_text": "", **values},
+                            schedule=parsed.tokens, extra={"schedule": parsed.detail})
+        if placed:
+            activity.geom = f"SRID=4326;POINT({activity.lon} {activity.lat})"
+        self.session.add(activity)
+        self.session.flush()
+        created = {f: [None, _plain(v)] for f in AUDITED_FIELDS if (v := getattr(activity, f)) not in (None, "", [], ())}
+        self._audit([(activity.id, "create", created)], "activity")
+        self.changed_ids.add(activity.id)
+        self.verify_activity(activity.id, "editor_added")
+        return activity
+
+    def _organisation_named(self, name: str) -> str:
+        """The id of the organisation called ``name`` (any case), made (and audited) when there is none."""
+        found = self.session.scalars(sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
+                                     .order_by(Organisation.id)).first()
+        if found is not None:
+            return found
+        new_id = str(uuid.uuid4())
+        self.insert_organisations([{"id": new_id, "name": name, "description": "", "source": "editor", "first_seen": self.now,
+                                    "content_hash": "", "extra": {}}])
+        return new_id
 
     def verify_activity(self, activity_id: str, method: str, verified_by: str = "", source: str = "") -> Verification:
         """Record that the activity is still right: a ``Verification`` row, the record's ``last_verified`` and an audit entry."""

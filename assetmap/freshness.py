@@ -20,11 +20,12 @@ from assetmap.errors import AssetmapError
 # How a record was found to be right: a person's check or a source's assertion.
 PERSON_METHODS = ("phoned", "organiser_confirmed", "seen_running")
 SOURCE_METHODS = ("source_updated", "source_assured", "still_listed")
-METHODS = PERSON_METHODS + SOURCE_METHODS
+EDITOR_METHODS = ("editor_added",)   # a record an editor typed in: right as of that day (not offered as a check)
+METHODS = PERSON_METHODS + SOURCE_METHODS + EDITOR_METHODS
 METHOD_LABELS = {
     "phoned": "Phoned the organiser", "organiser_confirmed": "The organiser confirmed it (email, visit, letter)",
     "seen_running": "Saw it running", "source_updated": "The source updated it", "source_assured": "The source says it was checked",
-    "still_listed": "A live feed still lists it",
+    "still_listed": "A live feed still lists it", "editor_added": "Added by an editor",
 }
 # What ingest wrote before methods had codes (kept in older databases): read as the nearest method.
 LEGACY_METHODS = {"assured_date in feed": "source_assured", "last_modified in feed": "source_updated"}
@@ -138,6 +139,8 @@ def check_label(method: str, when: dt.date | dt.datetime, who: str = "", source:
         return f"Checked by the organiser on {day}"
     if method == "seen_running":
         return f"Seen running{by} on {day}"
+    if method == "editor_added":
+        return f"Added by an editor on {day}"
     if method == "source_updated":
         return f"Updated in {src} list on {day}"
     if method == "still_listed":

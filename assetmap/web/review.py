@@ -14,11 +14,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from assetmap import changes, reports, review, taxonomy
+from assetmap import changes, geo, reports, review, taxonomy
 from assetmap.freshness import METHOD_LABELS, PERSON_METHODS
 from assetmap.models import Activity, Verification
+from assetmap.places.cache import area_index, postcode_lookup
+from assetmap.places.resolve import Clue, codes_at, locate_clues
 from assetmap.schedule import parse_schedule
-from assetmap.vocab import CAPACITY_LABELS, STATUSES
+from assetmap.vocab import CAPACITY_LABELS, DELIVERY_LABELS, STATUSES
 
 from . import get_session, get_settings
 from .auth import _safe_next, role_required
@@ -55,6 +57,24 @@ class EditForm(FlaskForm):
                            choices=[SelectChoice("", "Not stated"), *(SelectChoice(*kv) for kv in CAPACITY_LABELS.items())])
     check = SelectField("Did you also check the whole record?", validators=[Optional()],
                         choices=[SelectChoice("", "No — only correcting these details"), *CHECK_CHOICES])
+
+
+class AddForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=500)])
+    organisation = StringField("Organisation (an existing one by its exact name, or a new one)", validators=[Length(max=500)])
+    description = TextAreaField("What happens", validators=[Length(max=5000)])
+    category = SelectField("Type", choices=[SelectChoice("", "Not stated"),
+                                            *(SelectChoice(*kv) for kv in sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]))])
+    audience = StringField("Who it is for", validators=[Length(max=500)])
+    schedule_text = StringField("When", validators=[Length(max=500)])
+    cost_text = StringField("Cost", validators=[Length(max=500)])
+    venue = StringField("Venue", validators=[Length(max=300)])
+    address = StringField("Address", validators=[Length(max=1000)])
+    postcode = StringField("Postcode", validators=[Length(max=20)])
+    phone = StringField("Phone", validators=[Length(max=100)])
+    email = StringField("Email", validators=[Length(max=300)])
+    website = StringField("Website", validators=[Length(max=500)])
+    delivery = SelectField("How it happens", choices=[SelectChoice(*kv) for kv in DELIVERY_LABELS.items()], default="in_person")
 
 
 def _filters(args) -> dict[str, str]:
@@ -166,6 +186,55 @@ def _save(activity: Activity, diff: dict, values: dict, check: str):
     words = [FIELD_WORDS.get(field, field) for field in done if field in FIELD_WORDS]
     flash(("Saved: " + ", ".join(words) if words else "Saved") + (" — and recorded your check." if check else "."))
     return redirect(url_for("public.activity_page", activity_id=activity.id))
+
+
+@blueprint.route("/activities/new", methods=["GET", "POST"])
+@role_required("editor")
+def add():
+    form = AddForm()
+    problems: dict[str, str] = {}
+    if form.validate_on_submit():
+        values, problems = _new_values(form)
+        if not problems:
+            with changes.writing(get_settings(), _sessions(), current_user.actor) as tx:
+                new_id = tx.add_activity(values).id
+            flash(f"Added “{values['name']}”.")
+            return redirect(url_for("public.activity_page", activity_id=new_id))
+    return render_template("add.html", form=form, problems=problems), (400 if request.method == "POST" else 200)
+
+
+def _new_values(form: AddForm) -> tuple[dict, dict[str, str]]:
+    """The form's values as a new record stores them, placed by its postcode, and the problems by field name."""
+    text = {f: (getattr(form, f).data or "").strip() for f in ("name", "organisation", "description", "audience", "schedule_text", "cost_text",
+                                                              "venue", "address", "postcode", "phone", "email", "website")}
+    values = {"name": text["name"], "organisation_name": text["organisation"] or None, "description": text["description"],
+              "categories": [form.category.data] if form.category.data else [], "audience": [text["audience"]] if text["audience"] else [],
+              "delivery": [form.delivery.data], "schedule_text": text["schedule_text"], "cost_text": text["cost_text"],
+              **{f: text[f] or None for f in ("venue", "address", "phone", "email", "website")}}
+    problems = {}
+    if values["website"] and not safe_url(values["website"]):
+        problems["website"] = "The website must start with http:// or https://"
+    if values["email"] and "@" not in values["email"]:
+        problems["email"] = "The email address needs an @"
+    if text["postcode"]:
+        postcode = geo.normalise_postcode(text["postcode"])
+        placed = _placed(postcode) if postcode else None
+        if placed is None:
+            problems["postcode"] = f"Postcode: we could not find the postcode {text['postcode']!r}. Check it, or leave it empty."
+        else:
+            values |= {"postcode": postcode, **placed}
+    return values, problems
+
+
+def _placed(postcode: str) -> dict | None:
+    """The point and area codes of a known postcode (the postcode directory and the loaded areas), else None."""
+    fix = locate_clues([Clue(postcode=postcode)], lambda: postcode_lookup(get_settings()))[0]
+    if fix.lat is None:
+        return None
+    lat, lon = round(float(fix.lat), 6), round(float(fix.lon), 6)
+    fix.lat, fix.lon = lat, lon
+    codes = codes_at(area_index(get_session()), fix)
+    return {"lat": lat, "lon": lon, **{f"{kind}_code": codes.get(kind) for kind in ("ward", "lad", "stp", "icb")}}
 
 
 @blueprint.get("/activities/<activity_id>/history")
