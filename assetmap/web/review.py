@@ -41,17 +41,22 @@ class VerifyForm(FlaskForm):
     next = HiddenField()
 
 
-class EditForm(FlaskForm):
+class DetailsForm(FlaskForm):
+    """The details an editor writes, shared by the edit and add forms."""
+
     name = StringField("Name", validators=[DataRequired(), Length(max=500)])
     description = TextAreaField("What happens", validators=[Length(max=5000)])
     schedule_text = StringField("When", validators=[Length(max=500)])
     cost_text = StringField("Cost", validators=[Length(max=500)])
-    contact_name = StringField("Contact name", validators=[Length(max=300)])
     phone = StringField("Phone", validators=[Length(max=100)])
     email = StringField("Email", validators=[Length(max=300)])
     website = StringField("Website", validators=[Length(max=500)])
     venue = StringField("Venue", validators=[Length(max=300)])
     address = StringField("Address", validators=[Length(max=1000)])
+
+
+class EditForm(DetailsForm):
+    contact_name = StringField("Contact name", validators=[Length(max=300)])
     status = SelectField("Is it running?", choices=[SelectChoice(s, STATUS_WORDS[s]) for s in STATUSES])
     capacity = SelectField("Does it take new people?",
                            choices=[SelectChoice("", "Not stated"), *(SelectChoice(*kv) for kv in CAPACITY_LABELS.items())])
@@ -59,21 +64,12 @@ class EditForm(FlaskForm):
                         choices=[SelectChoice("", "No — only correcting these details"), *CHECK_CHOICES])
 
 
-class AddForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=500)])
+class AddForm(DetailsForm):
     organisation = StringField("Organisation (an existing one by its exact name, or a new one)", validators=[Length(max=500)])
-    description = TextAreaField("What happens", validators=[Length(max=5000)])
     category = SelectField("Type", choices=[SelectChoice("", "Not stated"),
                                             *(SelectChoice(*kv) for kv in sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]))])
     audience = StringField("Who it is for", validators=[Length(max=500)])
-    schedule_text = StringField("When", validators=[Length(max=500)])
-    cost_text = StringField("Cost", validators=[Length(max=500)])
-    venue = StringField("Venue", validators=[Length(max=300)])
-    address = StringField("Address", validators=[Length(max=1000)])
     postcode = StringField("Postcode", validators=[Length(max=20)])
-    phone = StringField("Phone", validators=[Length(max=100)])
-    email = StringField("Email", validators=[Length(max=300)])
-    website = StringField("Website", validators=[Length(max=500)])
     delivery = SelectField("How it happens", choices=[SelectChoice(*kv) for kv in DELIVERY_LABELS.items()], default="in_person")
 
 
