@@ -355,6 +355,8 @@ def reminders_command(outbox):
     settings = _settings()
     if not settings.secret_key:
         raise click.ClickException("SECRET_KEY is not set: the confirm links are signed with it and the website must use the same one")
+    if not settings.base_url:
+        raise click.ClickException("ASSETMAP_BASE_URL is not set: the e-mails' links need the site's public address (https://…)")
     if not outbox and not settings.smtp_host:
         raise click.ClickException("give --outbox DIR, or set ASSETMAP_SMTP_HOST to send the e-mails")
     _, sessions = open_database(settings)

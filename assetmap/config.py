@@ -130,8 +130,13 @@ class Settings:
         metadata={"env": "ASSETMAP_FETCH_ALLOW_PRIVATE", "help": "Set to 1 to let feeds reach loopback, link-local and private addresses"},
     )
     base_url: str = dataclasses.field(
-        default="http://127.0.0.1:5000",
-        metadata={"env": "ASSETMAP_BASE_URL", "help": "The site's public address, used to build links in e-mails (never taken from a request)"},
+        default="",
+        metadata={"env": "ASSETMAP_BASE_URL",
+                  "help": "The site's public address, used to build links in e-mails (never taken from a request); empty: share links are relative"},
+    )
+    warm_start: bool = dataclasses.field(
+        default=True,
+        metadata={"env": "ASSETMAP_WARM_START", "help": "Set to 0 not to load postcodes and the area index in the background as the web app starts"},
     )
     confirm_link_days: int = dataclasses.field(
         default=30,

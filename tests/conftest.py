@@ -59,6 +59,7 @@ def settings(tmp_path_factory, shared_data) -> Settings:
         index_dir=str(tmp / "index"),
         boundaries_dir=str(shared_data),
         secret_key="test-secret",
+        warm_start=False,
         clock=lambda: FIXED_NOW,
     )
 

@@ -20,21 +20,35 @@ from assetmap.places.postcodes import PostcodeLookup
 T = TypeVar("T")
 
 _cache: dict[tuple, object] = {}
-_cache_lock = threading.Lock()
+_cache_lock = threading.Lock()                       # guards ``_cache`` and ``_build_locks`` for a moment
+_build_locks: dict[object, threading.Lock] = {}       # one per what: concurrent first requests wait for one build
 
 
 def cached(key: tuple, build: Callable[[], T]) -> T:
-    """``build()`` once per key: ``(what, database, …)``; a new key drops the old ones of that what and database."""
+    """``build()`` once per key: ``(what, database, …)``; a new key drops the old ones of that what and database.
+
+    Double-checked: a request that finds no value waits on the what's build lock and looks again, so
+    concurrent first requests after a restart share one build instead of each making their own.
+    """
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    value = build()
+        build_lock = _build_locks.setdefault(key[0], threading.Lock())
+    with build_lock:
+        with _cache_lock:
+            if key in _cache:
+                return _cache[key]
+        value = build()
+        _store(key, value)
+    return value
+
+
+def _store(key: tuple, value: object) -> None:
     with _cache_lock:
         stale = [k for k in _cache if k[0] == key[0] and k[1:2] == key[1:2] and k != key]
         for old in stale:
             del _cache[old]
         _cache[key] = value
-    return value
 
 
 def area_index(session: Session) -> geo.AreaIndex:

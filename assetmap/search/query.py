@@ -32,6 +32,7 @@ from assetmap.words import typed_words, words_of
 LOW_RESULTS = 3      # a search finding fewer than this is logged as unmet demand
 LOG_TEXT_CHARS = 200
 MAX_LOGGED_INPUT = 2000   # characters of the query looked at before scrubbing
+MAX_LOGGED_FILTERS = 20   # filters kept in a log row, and items kept in one filter's list
 
 
 @dataclasses.dataclass
@@ -140,8 +141,19 @@ def _filters_for_log(params: SearchParams) -> dict:
         value = getattr(params, field.name)
         if field.name in ("text", "near", "page", "per_page") or value == getattr(defaults, field.name):
             continue
-        chosen[field.name] = list(value) if isinstance(value, tuple) else value
+        chosen[field.name] = _bounded(value)
+        if len(chosen) == MAX_LOGGED_FILTERS:
+            break
     return chosen
+
+
+def _bounded(value):
+    """A filter value fit for the log: text cut to ``LOG_TEXT_CHARS``, lists to ``MAX_LOGGED_FILTERS`` items."""
+    if isinstance(value, str):
+        return value[:LOG_TEXT_CHARS]
+    if isinstance(value, (tuple, list)):
+        return [_bounded(v) for v in value[:MAX_LOGGED_FILTERS]]
+    return value
 
 
 def log_if_low(session: Session, settings: Settings, params: SearchParams, total: int, near: NearPoint | None) -> None:

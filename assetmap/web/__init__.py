@@ -2,13 +2,16 @@
 
 The engine and sessionmaker live on ``app.extensions["assetmap"]``; each request gets one session
 on ``g``, closed (never committed) at teardown. Records change only through ``assetmap.changes``;
-the one other write, a search that found little, is saved explicitly by ``save_search_log``.
+the one other write, a search that found little, is saved by ``save_search_log`` on a short transaction
+of its own, never the request's.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -16,8 +19,12 @@ from flask import Flask, current_app, g
 
 from assetmap import db
 from assetmap.config import Settings, load_settings
+from assetmap.models import SearchLog
 
 from .errors import register_error_handlers
+
+SEARCH_LOG_WAIT_MS = 100   # how long the unmet-demand write may wait for a busy database before it is dropped
+SQLITE_BUSY_MS = 5000      # the sqlite3 module's own default wait, restored on a pooled connection after a short write
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -39,7 +46,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     app.jinja_env.globals["settings"] = settings
+    if settings.warm_start:
+        threading.Thread(target=warm_caches, args=(app,), name="assetmap-warm-start", daemon=True).start()
     return app
+
+
+def warm_caches(app: Flask) -> None:
+    """Load the postcode table and the area index once, so the first searches after a restart need not wait for them."""
+    from assetmap.places import cache
+
+    state = app.extensions["assetmap"]
+    try:
+        with state["sessions"]() as session:
+            cache.area_index(session)
+        cache.postcode_lookup(state["settings"])
+    except Exception:  # a missing cache folder or boundary table: the first search builds (or reports) it instead
+        logging.getLogger(__name__).warning("warm start could not load the reference data", exc_info=True)
 
 
 def get_settings() -> Settings:
@@ -53,17 +75,42 @@ def get_session():
 
 
 def save_search_log(session) -> None:
-    """Commit the ``SearchLog`` row a search that found little left in the session, explicitly.
+    """Write the ``SearchLog`` rows a search that found little left in the session, outside the request's transaction.
 
-    Unmet demand is a statistic, not worth a resident's wait: if the database is busy the row is
-    dropped rather than failing the page.
+    Unmet demand is a statistic, not worth a resident's wait: the rows leave the request's session and are
+    inserted on a connection of their own that waits at most ``SEARCH_LOG_WAIT_MS`` for a busy database,
+    then drops them rather than failing (or holding up) the page.
     """
-    if not session.new:
-        return
+    rows = [obj for obj in session.new if isinstance(obj, SearchLog)]
+    for row in rows:
+        session.expunge(row)
+    if rows:
+        insert_briefly(current_app.extensions["assetmap"]["engine"], SearchLog, [_column_values(row) for row in rows])
+
+
+def _column_values(row) -> dict:
+    return {c.key: getattr(row, c.key) for c in sa.inspect(row).mapper.column_attrs if getattr(row, c.key) is not None}
+
+
+def insert_briefly(engine, model, values: list[dict]) -> bool:
+    """Insert on a short transaction of its own; False (nothing written) when the database stays busy."""
+    sqlite = engine.dialect.name == "sqlite"
+    wait = f"PRAGMA busy_timeout = {SEARCH_LOG_WAIT_MS}" if sqlite else f"SET LOCAL lock_timeout = {SEARCH_LOG_WAIT_MS}"
     try:
-        session.commit()
+        with engine.connect() as conn:
+            try:
+                conn.exec_driver_sql(wait)
+                conn.execute(sa.insert(model), values)
+                conn.commit()
+            finally:
+                conn.rollback()
+                if sqlite:   # the connection goes back to the pool: restore its usual wait
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+                    conn.commit()
     except sa.exc.OperationalError:
-        session.rollback()
+        logging.getLogger(__name__).info("search log dropped: the database was busy")
+        return False
+    return True
 
 
 def save_use(session, activity_ids, column: str) -> None:

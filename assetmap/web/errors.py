@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from assetmap.errors import AssetmapError
@@ -53,3 +53,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return _respond(error.code or 500, error.name, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected_error(error: Exception):
+        """The API answers JSON even for a bug, with the traceback in the log; pages keep Flask's own handling."""
+        if not request.path.startswith("/api/"):
+            raise error
+        current_app.logger.exception("unexpected error on %s", request.path)
+        return _respond(500, WebError.title, "Something went wrong on our side. Please try again later.")

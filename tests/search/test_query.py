@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from assetmap.models import SearchLog
 from assetmap.search import SearchError, SearchParams, search_activities
+from assetmap.search.query import LOG_TEXT_CHARS, MAX_LOGGED_FILTERS, log_if_low
 
 from .catalogue import ACTIVITIES
 
@@ -264,3 +265,21 @@ def test_params_are_normalised_without_changing_the_callers_object(catalogue):
     assert params.days == ("Tuesday",)
     assert results.total == len(oracle(lambda s: any(d == "tue" for d, _ in _tokens(s)) and "in_person" in s.get("delivery", ["in_person"])))
     assert dataclasses.asdict(params)["delivery"] == ("In person",)
+
+
+def test_a_log_row_is_cut_to_size(settings):
+    class Collecting:
+        def __init__(self):
+            self.rows = []
+
+        def add(self, row):
+            self.rows.append(row)
+
+    session = Collecting()
+    params = SearchParams(text="zumba " * 5000, categories=tuple(f"{i}" + "x" * 10_000 for i in range(500)), freshness="f" * 10_000)
+    log_if_low(session, settings, params, 0, None)
+    (row,) = session.rows
+    assert len(row.query) <= LOG_TEXT_CHARS and len(row.filters) <= MAX_LOGGED_FILTERS
+    assert len(row.filters["categories"]) == MAX_LOGGED_FILTERS
+    assert all(len(v) <= LOG_TEXT_CHARS for v in row.filters["categories"]) and len(row.filters["freshness"]) <= LOG_TEXT_CHARS
+    assert len(str(row.filters)) < 10_000

@@ -1,0 +1,47 @@
+"""The per-process reference caches: built once, however many first requests arrive together."""
+
+import threading
+import time
+
+from assetmap.places import cache
+
+
+def test_concurrent_first_calls_build_once():
+    builds = []
+
+    def build():
+        builds.append(1)
+        time.sleep(0.2)   # long enough for every thread to arrive while the build runs
+        return object()
+
+    start = threading.Barrier(12)
+    results = []
+
+    def first_request():
+        start.wait()
+        results.append(cache.cached(("test-warm", "db", 1), build))
+
+    threads = [threading.Thread(target=first_request) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1 and len(results) == 12 and len({id(r) for r in results}) == 1
+
+
+def test_postcode_lookup_is_loaded_once_by_concurrent_callers(settings, monkeypatch, tmp_path):
+    loads = []
+
+    def load(folder):
+        loads.append(folder)
+        time.sleep(0.2)
+        return object()
+
+    monkeypatch.setattr(cache.PostcodeLookup, "load", staticmethod(load))
+    own = settings.__class__(**{**settings.__dict__, "cache_dir": str(tmp_path)})
+    threads = [threading.Thread(target=cache.postcode_lookup, args=(own,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == [str(tmp_path)]
