@@ -8,6 +8,7 @@ would hide a broken geocoder. The PostGIS cluster is started once per run; with
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -79,8 +80,8 @@ def postgis_url(request):
         cluster = PostgisCluster()
         url = cluster.start()
     except ClusterError as exc:
-        if request.config.getoption("--require-postgis"):
-            pytest.fail(f"PostGIS is required (--require-postgis) but could not start: {exc}")
+        if request.config.getoption("--require-postgis") or os.environ.get("CI"):
+            pytest.fail(f"PostGIS is required (--require-postgis or CI) but could not start: {exc}")
         pytest.skip(f"no PostGIS here: {exc}")
     request.addfinalizer(cluster.stop)
     return url

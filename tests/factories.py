@@ -51,3 +51,18 @@ def make_activity(**overrides) -> Activity:
     if values.get("lat") is not None and values.get("lon") is not None and "geom" not in overrides:
         values["geom"] = f"SRID=4326;POINT({values['lon']} {values['lat']})"
     return Activity(**values)
+
+
+def private_copy(settings, folder, **overrides):
+    """Settings for a copy of a built test database and its search index, as the fixture built it.
+
+    Tests that write (logins, checks, reports, shortlists) work on their own copy, so the shared
+    database other tests count on stays as it was. Only the main file is copied: what other tests
+    wrote since is still in the WAL file (the fixture's engine checkpointed when it was disposed).
+    """
+    import dataclasses
+    import shutil
+
+    shutil.copy(settings.database_url.removeprefix("sqlite:///"), folder / "copy.db")
+    shutil.copytree(settings.index_dir, folder / "index")
+    return dataclasses.replace(settings, database_url=f"sqlite:///{folder / 'copy.db'}", index_dir=str(folder / "index"), **overrides)

@@ -170,12 +170,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     limits = cells.CellLimits(settings.max_word_chars, settings.max_field_chars)
     reference = reference_key(postcodes, area_index, allow_district, limits)
     with sources.reading(intake):
-        if fmt == "tables":  # linked tables: every row is joined and cleaned again, and ids compared when planning
-            entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
-            report.profile = linked_profile(report.table_roles)
-        else:
-            entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference, limits)
-            report.profile = _profile(entries)
+        entries = _read_entries(path, fmt, source, now, report, on_progress, held, reference, limits)
     full_import = _note_intake(report, intake, full_import)
     cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
     activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
@@ -183,9 +178,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
         claimed = {c.id for _, c in entries if isinstance(c, Unchanged)}
         identity.assign_ids(activities, held.activities.keys(), claimed, lambda ids: load.schedule_texts(session, ids))
     with timer("locate"):
-        locate_drafts(activities, postcodes, area_index, allow_district, _venues(session, activities))
-        if any(d.extra.get("service_area_text") for d in activities):
-            assign_service_areas(activities, codes_by_name(area_names(session)))
+        _place(session, activities, postcodes, area_index, allow_district)
     _progress(on_progress, "located", len(activities))
     with timer("link"):
         state = _link_and_dedupe(held, cleaned, activities, [c for _, c in entries if isinstance(c, Unchanged)], source)
@@ -195,6 +188,25 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     report.conflicts = [c.to_json() for c in tx.conflicts]
     _progress(on_progress, "loaded", len(entries))
     return report
+
+
+def _read_entries(path, fmt: str, source: str, now, report: IngestReport, on_progress: Progress | None, held: _Held,
+                  reference: str, limits) -> list[Entry]:
+    """Every input row with what became of it; linked tables are joined, and all their rows cleaned again."""
+    if fmt == "tables":
+        entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
+        report.profile = linked_profile(report.table_roles)
+        return entries
+    entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference, limits)
+    report.profile = _profile(entries)
+    return entries
+
+
+def _place(session: Session, activities: list[ActivityDraft], postcodes, area_index, allow_district: bool) -> None:
+    """Points and area codes for every activity, and whole areas for those that serve one by name."""
+    locate_drafts(activities, postcodes, area_index, allow_district, _venues(session, activities))
+    if any(d.extra.get("service_area_text") for d in activities):
+        assign_service_areas(activities, codes_by_name(area_names(session)))
 
 
 def _note_intake(report: IngestReport, intake: sources.Intake, full_import: bool) -> bool:

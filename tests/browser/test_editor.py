@@ -1,9 +1,7 @@
 """An editor in a real browser: sign in, work through the queue, verify one record, edit another,
 and see the new freshness line on the public page and the change in the record's history."""
 
-import dataclasses
 import datetime as dt
-import shutil
 import threading
 
 import pytest
@@ -14,6 +12,7 @@ from assetmap import users
 from assetmap.models import Activity
 
 from ..conftest import FIXED_NOW
+from ..factories import private_copy
 
 pytestmark = pytest.mark.browser
 EDITOR = ("browser.editor@example.org", "browser editor password")
@@ -25,9 +24,7 @@ def editor_server(web_settings, tmp_path_factory):
     from assetmap.web import create_app
 
     folder = tmp_path_factory.mktemp("editor-browser")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "editor.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    app = create_app(dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'editor.db'}", index_dir=str(folder / "index")))
+    app = create_app(private_copy(web_settings, folder))
     with app.extensions["assetmap"]["sessions"].begin() as session:
         users.add_user(session, *EDITOR, "editor", FIXED_NOW)
         old = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)   # two more records due for a check, so the queue has several

@@ -4,7 +4,6 @@ outbox, presses "All still correct", and the public page then says the organiser
 import dataclasses
 import datetime as dt
 import email
-import shutil
 import threading
 from email import policy
 
@@ -15,6 +14,8 @@ from werkzeug.serving import make_server
 from assetmap import confirm
 from assetmap.models import Activity, Organisation
 
+from ..factories import private_copy
+
 pytestmark = pytest.mark.browser
 
 
@@ -24,9 +25,7 @@ def organiser_server(web_settings, tmp_path_factory):
     from assetmap.web import create_app
 
     folder = tmp_path_factory.mktemp("organiser-browser")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "organiser.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    settings = dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'organiser.db'}", index_dir=str(folder / "index"))
+    settings = private_copy(web_settings, folder)
     app = create_app(settings)
     with app.extensions["assetmap"]["sessions"].begin() as session:
         session.execute(sa.update(Organisation).where(Organisation.name == "Sale <b>Friends</b>").values(email="friends@example.org"))

@@ -6,7 +6,9 @@ import json
 
 import pytest
 import shapely
+from click.testing import CliRunner
 
+from assetmap.cli import main
 from assetmap.geo import AreaIndex, AreaShape
 from assetmap.ingest import run_ingest
 
@@ -84,3 +86,18 @@ def fresh_db(template_db, tmp_path, settings):
     engine = db.make_engine(private.database_url)
     yield private, engine, db.make_sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def cli(fresh_db, tmp_path):
+    """Run ``assetmap …`` with DATABASE_URL on the private copy; returns (result, report JSON or None)."""
+    settings, engine, _ = fresh_db
+    env = {"DATABASE_URL": settings.database_url, "ASSETMAP_CACHE_DIR": settings.cache_dir, "ASSETMAP_INDEX_DIR": settings.index_dir}
+
+    def run(*args):
+        out = tmp_path / "report.json"
+        out.unlink(missing_ok=True)
+        result = CliRunner().invoke(main, ["ingest", *map(str, args), "--report", str(out)], env=env)
+        return result, json.loads(out.read_text()) if out.exists() else None
+    run.engine = engine
+    return run

@@ -1,33 +1,15 @@
 """The bad-input scenarios again, through ``assetmap ingest`` on a private SpatiaLite file."""
 
-import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from assetmap.cli import main
 from assetmap.models import Activity, IngestRun
 
 from .scenarios import GOOD_ROW, SCENARIOS, scenario_sheet, sheet
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-@pytest.fixture
-def cli(fresh_db, tmp_path):
-    """Run ``assetmap …`` with DATABASE_URL on the private copy; returns (result, report JSON or None)."""
-    settings, engine, _ = fresh_db
-    env = {"DATABASE_URL": settings.database_url, "ASSETMAP_CACHE_DIR": settings.cache_dir, "ASSETMAP_INDEX_DIR": settings.index_dir}
-
-    def run(*args):
-        out = tmp_path / "report.json"
-        out.unlink(missing_ok=True)
-        result = CliRunner().invoke(main, ["ingest", *map(str, args), "--report", str(out)], env=env)
-        return result, json.loads(out.read_text()) if out.exists() else None
-    run.engine = engine
-    return run
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)

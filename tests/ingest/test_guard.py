@@ -6,9 +6,7 @@ import string
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from assetmap.cli import main
 from assetmap.config import PROJECT_ROOT
 from assetmap.ingest import run_ingest
 from assetmap.ingest.guard import ClosingGuard, ClosingRefused
@@ -28,20 +26,6 @@ def _first_lines(tmp_path, count: int):
 ])
 def test_the_guard_allows_a_few_or_a_share(closing, open_records, allowed):
     assert ClosingGuard(0.25, 5).allows(closing, open_records) is allowed
-
-
-@pytest.fixture
-def cli(fresh_db, tmp_path):
-    settings, engine, _ = fresh_db
-    env = {"DATABASE_URL": settings.database_url, "ASSETMAP_CACHE_DIR": settings.cache_dir, "ASSETMAP_INDEX_DIR": settings.index_dir}
-
-    def run(*args):
-        out = tmp_path / "report.json"
-        out.unlink(missing_ok=True)
-        result = CliRunner().invoke(main, ["ingest", *map(str, args), "--report", str(out)], env=env)
-        return result, json.loads(out.read_text()) if out.exists() else None
-    run.engine = engine
-    return run
 
 
 def _open_count(engine) -> int:

@@ -1,8 +1,6 @@
 """An editor adds a record (issue #16) over its own copy of the web test database, with CSRF on: it is placed by its
 postcode, searchable, audited as a create by the editor; residents, missing tokens, unknown postcodes and unsafe links are refused."""
 
-import dataclasses
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -12,15 +10,14 @@ from assetmap.models import Activity, AuditEntry, Organisation, Verification
 from assetmap.web import create_app
 
 from ..conftest import FIXED_NOW
+from ..factories import private_copy
 from .test_review import EDITOR, sign_in, token
 
 
 @pytest.fixture(scope="module")
 def add_app(web_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("add")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "add.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    settings = dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'add.db'}", index_dir=str(folder / "index"))
+    settings = private_copy(web_settings, folder)
     app = create_app(settings)
     assert app.config.get("WTF_CSRF_ENABLED", True)
     with app.extensions["assetmap"]["sessions"].begin() as session:

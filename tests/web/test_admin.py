@@ -1,7 +1,5 @@
 """/admin/sources: admins only (a resident is sent to sign in, an editor refused), and what it shows."""
 
-import dataclasses
-import shutil
 
 import pytest
 
@@ -9,15 +7,14 @@ from assetmap import sources, users
 from assetmap.web import create_app
 
 from ..conftest import FIXED_NOW
+from ..factories import private_copy
 from .test_review import ADMIN, EDITOR, sign_in
 
 
 @pytest.fixture(scope="module")
 def admin_app(web_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("admin")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "admin.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    app = create_app(dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'admin.db'}", index_dir=str(folder / "index")))
+    app = create_app(private_copy(web_settings, folder))
     sessions = app.extensions["assetmap"]["sessions"]
     with sessions.begin() as session:
         users.add_user(session, *EDITOR, "editor", FIXED_NOW)

@@ -2,9 +2,7 @@
 CSRF on: tokens through the web, CSRF refusals on every new form, the report limit, the review queue
 and history showing reports, and an editor marking one dealt with."""
 
-import dataclasses
 import re
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +12,7 @@ from assetmap.models import Activity, Organisation, ProblemReport, Verification
 from assetmap.web import create_app
 
 from ..conftest import FIXED_NOW
+from ..factories import private_copy
 from .test_review import EDITOR, sign_in, token
 
 LIMIT = 3
@@ -22,9 +21,7 @@ LIMIT = 3
 @pytest.fixture(scope="module")
 def org_app(web_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("organisers")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "org.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    settings = dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'org.db'}", index_dir=str(folder / "index"),
+    settings = private_copy(web_settings, folder,
                                    report_limit=LIMIT)
     app = create_app(settings)
     with app.extensions["assetmap"]["sessions"].begin() as session:

@@ -2,8 +2,6 @@
 or trust the Host header for a link it shows."""
 
 import dataclasses
-import os
-import shutil
 import sqlite3
 import threading
 import time
@@ -14,17 +12,13 @@ import sqlalchemy as sa
 from assetmap.models import SearchLog
 from assetmap.web import create_app, insert_briefly
 
+from ..factories import private_copy
+
 
 @pytest.fixture(scope="module")
 def edge_settings(web_settings, tmp_path_factory):
     """A copy of the web database, so the shortlists and logs written here leave the shared one as it was."""
-    folder = tmp_path_factory.mktemp("edges")
-    source = web_settings.database_url.removeprefix("sqlite:///")
-    for suffix in ("", "-wal"):
-        if os.path.exists(source + suffix):
-            shutil.copy(source + suffix, folder / f"edges.db{suffix}")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    return dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'edges.db'}", index_dir=str(folder / "index"))
+    return private_copy(web_settings, tmp_path_factory.mktemp("edges"))
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 
 import dataclasses
 import re
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from assetmap.models import ActivityUse, AuditEntry, Verification
 from assetmap.web import create_app
 
 from ..conftest import FIXED_NOW
+from ..factories import private_copy
 
 EDITOR = ("editor@example.org", "editor password 1")
 ADMIN = ("admin@example.org", "admin password 12")
@@ -22,9 +22,7 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_
 @pytest.fixture(scope="module")
 def review_app(web_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("review")
-    shutil.copy(web_settings.database_url.removeprefix("sqlite:///"), folder / "review.db")
-    shutil.copytree(web_settings.index_dir, folder / "index")
-    settings = dataclasses.replace(web_settings, database_url=f"sqlite:///{folder / 'review.db'}", index_dir=str(folder / "index"))
+    settings = private_copy(web_settings, folder)
     app = create_app(settings)
     assert app.config.get("WTF_CSRF_ENABLED", True)   # these tests run with CSRF on
     sessions = app.extensions["assetmap"]["sessions"]
