@@ -20,4 +20,4 @@ install-test:
 	scripts/install.sh test
 
 bench: install-test
-	.venv/bin/python bench/geocode.py && .venv/bin/python bench/ingest.py && .venv/bin/python bench/search.py && .venv/bin/python bench/map_page.py && .venv/bin/python bench/relevance.py
+	.venv/bin/python bench/geocode.py && .venv/bin/python bench/ingest.py && .venv/bin/python bench/search.py && .venv/bin/python bench/map_page.py && .venv/bin/python bench/relevance.py && .venv/bin/python bench/api.py

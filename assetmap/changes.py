@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -94,6 +95,8 @@ class Transaction:
     feed: Any = None   # an assetmap.search.IndexFeed fed while the transaction runs (big ingests)
     index_seconds: float = 0.0
     regrouped: set[str] = dataclasses.field(default_factory=set)   # records whose duplicate group changed
+    change_id: int | None = None   # the IndexChange written with this transaction (SpatiaLite), for the index's catch-up
+    committed: bool = False
 
     # -- bulk writes (ingest) ------------------------------------------------------------------
     def insert_activities(self, rows: list[dict]) -> None:
@@ -508,39 +511,53 @@ def writing(settings: Settings, sessions: sessionmaker, actor: str, feed: Any = 
     while the transaction runs; it is committed after the database, or cancelled if the
     transaction fails. If it cannot commit, the index is updated here the ordinary way.
     """
+    from assetmap.search.marks import record_change
+    from assetmap.testhook import pause_or_die
+
     try:
         with sessions.begin() as session:
             tx = Transaction(session, settings.clock(), actor, feed=feed)
             yield tx
+            tx.change_id = record_change(session, tx.changed_ids, tx.now)   # what the index must catch up on, in this transaction
+            pause_or_die(settings, "before_commit")
     except BaseException:
         if feed is not None:
             feed.cancel()
         raise
+    tx.committed = True
+    pause_or_die(settings, "after_commit")
     catch_up_index(settings, sessions, tx)
 
 
 def catch_up_index(settings: Settings, sessions: sessionmaker, tx: Transaction) -> None:
-    """Bring the search index up to the committed records (the feed's generation, or an update)."""
-    if not tx.changed_ids:
-        if tx.feed is not None:
-            tx.feed.cancel()
-        return
+    """Bring the search index up to the committed records: the feed's generation, then every change it lacks.
+
+    ``search.heal.catch_up`` re-indexes every committed change the index has not seen (this one and
+    any a killed process left behind) and moves the index's mark. A busy index is left for the next
+    process (or the web app's keeper) and said in ``tx.notes``: the records are safe in the database.
+    """
+    from assetmap.search.heal import catch_up
+
+    if not tx.changed_ids and tx.feed is not None:
+        tx.feed.cancel()
+    if not tx.changed_ids and tx.feed is None:
+        return   # an edit that changed nothing: the next writer or the web app's keeper checks the index
     start = time.perf_counter()
-    outcome = tx.feed.commit() if tx.feed is not None else ""
-    if outcome != "committed":
-        if outcome:
-            tx.notes.append(f"search index updated after loading instead ({outcome})")
-        _update_index(settings, sessions, sorted(tx.changed_ids))
-    elif tx.regrouped:  # records the feed indexed before their duplicate links were made
-        _update_index(settings, sessions, sorted(tx.regrouped))
+    outcome = tx.feed.commit() if tx.feed is not None and tx.feed.active else ""
+    already: dict[int, set[str]] = {}
+    if outcome == "committed" and tx.change_id is not None:   # the feed indexed them, except records regrouped after it read them
+        already[tx.change_id] = set(tx.changed_ids) - tx.regrouped
+    elif outcome:
+        tx.notes.append(f"search index updated after loading instead ({outcome})")
+    try:
+        result = catch_up(settings, sessions, already)
+    except Exception as error:  # the records are committed: a broken index must not turn a saved change into an error
+        logging.getLogger(__name__).warning("the search index could not catch up after a commit", exc_info=True)
+        tx.notes.append(f"the search index will catch up on these changes later ({type(error).__name__}: {error})")
+    else:
+        if result.busy:
+            tx.notes.append(f"the search index will catch up on these changes later ({result.busy})")
     tx.index_seconds = time.perf_counter() - start
-
-
-def _update_index(settings: Settings, sessions: sessionmaker, ids: list[str]) -> None:
-    from assetmap.search import update_index
-
-    with sessions.begin() as session:  # on PostgreSQL a first build creates the search tables: commit them
-        update_index(settings, session, ids)
 
 
 # -- reading provenance ----------------------------------------------------------------------------

@@ -212,15 +212,20 @@ def demo(serve, port):
 
 
 @main.command("index")
-@click.option("--check", is_flag=True, help="Compare the index with the database instead of rebuilding; exit 1 on any difference.")
+@click.option("--check", is_flag=True, help="Catch the index up on changes it missed, then compare it with the database; exit 1 on any difference.")
 def index_command(check):
-    """Rebuild the search index from the database, or check that it matches (--check)."""
+    """Rebuild the search index from the database, or catch it up and check that it matches (--check)."""
     from assetmap.search import build_index, check_index
+    from assetmap.search.heal import catch_up
     from assetmap.search.index import count_activities
 
     settings = _settings()
     _, sessions = open_database(settings)
     if check:
+        healed = catch_up(settings, sessions)
+        if healed:
+            click.echo("Rebuilt the search index from the database." if healed.rebuilt
+                       else f"Caught the search index up on {healed.reindexed} activities it had missed.")
         with sessions() as session:
             problems = check_index(settings, session)
         for line in problems[:50]:
@@ -258,15 +263,21 @@ def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allo
     assetmap ingest https://example.org/api --format oruk --report report.json
     """
     from assetmap.ingest import default_source, ingest_file
+    from assetmap.ingest.running import Stopped, be_nice, stop_on_signals
     from assetmap.sources import recording_failures
 
     settings = _settings()
+    be_nice()   # readers on this machine keep their share of the processor
     _, sessions = open_database(settings, create=True)
     failures = contextlib.nullcontext() if dry_run else recording_failures(settings, sessions, source or default_source(file_or_url), file_or_url)
-    with failures, _ingest_progress() as on_progress:
-        report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
-                             full_import=not partial, allow_district=allow_district, allow_closing=allow_closing,
-                             on_progress=on_progress)
+    try:
+        with stop_on_signals(), failures, _ingest_progress() as on_progress:
+            report = ingest_file(settings, sessions, file_or_url, fmt=fmt, source=source, dry_run=dry_run,
+                                 full_import=not partial, allow_district=allow_district, allow_closing=allow_closing,
+                                 on_progress=on_progress)
+    except Stopped as stop:   # Ctrl-C or SIGTERM: rolled back (or committed, index catching up later); one line, 130 or 143
+        click.echo(stop.message(source or default_source(file_or_url)), err=True)
+        raise SystemExit(stop.exit_status) from None
     click.echo(report.to_text())
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
@@ -297,9 +308,14 @@ def _ingest_progress():
 @click.option("--port", default=5000, show_default=True)
 def serve_cmd(host, port):
     """Run the website (search page, activity pages, print sheets and the JSON API)."""
+    import dataclasses
+
     from assetmap.web import create_app
 
-    app = create_app(_settings())
+    settings = _settings()
+    if "ASSETMAP_ENV" not in os.environ:   # the development server: a random SECRET_KEY will do unless production is asked for
+        settings = dataclasses.replace(settings, env="development")
+    app = create_app(settings)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     app.run(host=host, port=port, debug=False)
 
@@ -396,6 +412,109 @@ def stale_command(area, source, fmt):
     writer.writeheader()
     writer.writerows(rows)
     click.echo(out.getvalue(), nl=False)
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_command(file):
+    """Write everything in the database (records, provenance, checks, audit trail, accounts' hashes, sources)
+    to FILE, a zip of one JSON Lines file per table and a manifest (format in the README)."""
+    from assetmap.backup import export_database
+
+    settings = _settings()
+    engine, _ = open_database(settings)
+    with working(f"Exporting to {file}…"):
+        counts = export_database(engine, file, settings.clock())
+    click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {file}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Delete everything the database holds first (otherwise a database with data is refused).")
+def import_command(file, replace):
+    """Load an `assetmap export` FILE into an empty database at the same schema revision, then rebuild the search index."""
+    from assetmap.backup import import_database
+    from assetmap.search import build_index
+
+    settings = _settings()
+    engine, sessions = open_database(settings, create=True)
+    with working(f"Importing {file}…"):
+        counts = import_database(engine, file, replace=replace)
+    with working("Rebuilding the search index…"), sessions.begin() as session:
+        indexed = build_index(settings, session)
+    click.echo(f"Imported {sum(counts.values())} rows into {len(counts)} tables; search index rebuilt ({indexed} activities).")
+
+
+@main.group("stats")
+def stats_group():
+    """Population and deprivation for coverage gaps (ONS and MHCLG files, recognised by their columns)."""
+
+
+@stats_group.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--year", type=int, default=None, help="Year of a population file whose name does not say it.")
+@click.option("--edition", type=int, default=None, help="Edition of a deprivation file whose name does not say it (e.g. 2025).")
+def stats_load_command(file, year, edition):
+    """Load FILE: population by LSOA or ward, the Index of Multiple Deprivation, LSOA boundaries (their centres),
+    or the LSOA 2011 to 2021 lookup. Loading the same file again replaces what it loaded."""
+    from assetmap.coverage.stats import load_file
+
+    settings = _settings()
+    _, sessions = open_database(settings, create=True)
+    with working(f"Loading {file}…"), sessions.begin() as session:
+        report = load_file(session, file, year=year, edition=edition)
+    click.echo(f"Loaded {report}.")
+
+
+@stats_group.command("place")
+def stats_place_command():
+    """Place every loaded LSOA centre again in the loaded wards (after loading new ward boundaries or lookups)."""
+    from assetmap.coverage.stats import reassign_small_areas
+
+    settings = _settings()
+    _, sessions = open_database(settings)
+    with working("Placing LSOA centres in wards…"), sessions.begin() as session:
+        count = reassign_small_areas(session)
+    click.echo(f"Placed {count} LSOA centres in the loaded wards.")
+
+
+@main.command("coverage")
+@click.option("--level", type=click.Choice(["ward", "lad", "stp", "icb"]), default="ward", show_default=True)
+@click.option("--within", default=None, help="Only areas inside this ICB, STP or council (ONS code).")
+@click.option("--category", default=None, help="Only activities of this category (slug).")
+@click.option("--delivery", type=click.Choice(["in_person", "online", "telephone"]), default=None, help="Only activities delivered this way.")
+@click.option("--fresh-only", is_flag=True, help="Rank on the figures over recently checked records only.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "geojson", "html"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (standard output without it).")
+def coverage_command(level, within, category, delivery, fresh_only, fmt, out):
+    """One row per area: activities, reach, access, population, per 10,000, deprivation, freshness and the gap score."""
+    from assetmap.coverage import coverage_geojson, coverage_table
+    from assetmap.coverage import output as coverage_output
+
+    settings = _settings()
+    _, sessions = open_database(settings)
+    with working("Working out coverage…"), sessions() as session:
+        rows = coverage_table(session, settings, level=level, within=within, category=category, delivery=delivery, fresh_only=fresh_only)
+        collection = coverage_geojson(session, rows, level) if fmt in ("geojson", "html") else None
+    if fmt == "html":
+        if not out:
+            raise AssetmapError("--format html needs --out FILE")
+        from assetmap.areas.queries import area_names
+        from assetmap.coverage.board_map import board_title, write_html
+
+        with sessions() as session:
+            within_name = area_names(session).get(within, within) if within else None
+        write_html(rows, collection, board_title(level, within_name, category, delivery, fresh_only), out)   # one file, no network needed
+        click.echo(f"Wrote {len(rows)} areas to {out}.")
+        return
+    text = {"csv": lambda: coverage_output.to_csv(rows), "json": lambda: coverage_output.to_json(rows),
+            "geojson": lambda: coverage_output.to_geojson(collection)}[fmt]()
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {len(rows)} areas to {out}.")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 if __name__ == "__main__":  # pragma: no cover

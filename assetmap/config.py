@@ -57,7 +57,7 @@ class Settings:
     )
     secret_key: str = dataclasses.field(
         default="",
-        metadata={"env": "SECRET_KEY", "help": "Signs sessions and CSRF tokens; a random one is made when empty"},
+        metadata={"env": "SECRET_KEY", "help": "Signs sessions, CSRF tokens and confirm links; required in production, random in development"},
     )
     ageing_after_days: int = dataclasses.field(
         default=180,
@@ -78,7 +78,7 @@ class Settings:
     )
     https: bool = dataclasses.field(
         default=False,
-        metadata={"env": "ASSETMAP_HTTPS", "help": "Set to 1 when the site is served over HTTPS: session cookies are then Secure"},
+        metadata={"env": "ASSETMAP_HTTPS", "help": "Set to 1 when the site is served over HTTPS: cookies are then Secure and responses carry HSTS"},
     )
     tile_url: str = dataclasses.field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -99,6 +99,26 @@ class Settings:
     max_field_chars: int = dataclasses.field(
         default=20_000,
         metadata={"env": "ASSETMAP_MAX_FIELD_CHARS", "help": "Characters in one cell beyond which it is cut (flagged)"},
+    )
+    max_file_bytes: int = dataclasses.field(
+        default=500_000_000,
+        metadata={"env": "ASSETMAP_MAX_FILE_BYTES", "help": "Bytes of one input file beyond which it is refused before reading"},
+    )
+    max_cell_bytes: int = dataclasses.field(
+        default=10_000_000,
+        metadata={"env": "ASSETMAP_MAX_CELL_BYTES", "help": "Characters one CSV cell may hold when read; past it the file stops at that row"},
+    )
+    max_rows: int = dataclasses.field(
+        default=1_000_000,
+        metadata={"env": "ASSETMAP_MAX_ROWS", "help": "Rows or records read from one file or feed; past it the file stops at that row"},
+    )
+    max_json_depth: int = dataclasses.field(
+        default=64,
+        metadata={"env": "ASSETMAP_MAX_JSON_DEPTH", "help": "Levels of nesting one JSON record may have; deeper records stop the read at their line"},
+    )
+    max_unzipped_bytes: int = dataclasses.field(
+        default=1_000_000_000,
+        metadata={"env": "ASSETMAP_MAX_UNZIPPED_BYTES", "help": "Bytes a workbook (.xlsx) may unpack to, checked before unpacking (zip bombs)"},
     )
     max_closing_share: float = dataclasses.field(
         default=0.25,
@@ -136,7 +156,8 @@ class Settings:
     )
     warm_start: bool = dataclasses.field(
         default=True,
-        metadata={"env": "ASSETMAP_WARM_START", "help": "Set to 0 not to load postcodes and the area index in the background as the web app starts"},
+        metadata={"env": "ASSETMAP_WARM_START",
+                  "help": "Set to 0 not to load postcodes and the area index, nor keep the search index caught up, in the web app's background"},
     )
     confirm_link_days: int = dataclasses.field(
         default=30,
@@ -165,6 +186,96 @@ class Settings:
     smtp_password: str = dataclasses.field(
         default="",
         metadata={"env": "ASSETMAP_SMTP_PASSWORD", "help": "SMTP password", "allow_empty": True},
+    )
+    near_miles: float = dataclasses.field(
+        default=3.0,
+        metadata={"env": "ASSETMAP_NEAR_MILES", "help": "Distance a search near a place looks within first, in miles; widened when it finds too few"},
+    )
+    distance_units: str = dataclasses.field(
+        default="miles",
+        metadata={"env": "ASSETMAP_DISTANCE_UNITS", "help": "Units distances are shown in: miles or km"},
+    )
+    env: str = dataclasses.field(
+        default="production",
+        metadata={"env": "ASSETMAP_ENV", "help": "production (default: SECRET_KEY required) or development (a random key is made)"},
+    )
+    proxy_count: int = dataclasses.field(
+        default=0,
+        metadata={"env": "ASSETMAP_PROXY_COUNT", "help": "Reverse proxies in front of the web servers whose X-Forwarded-* to trust (0: none)"},
+    )
+    ratelimit_storage: str = dataclasses.field(
+        default="memory://",
+        metadata={"env": "ASSETMAP_RATELIMIT_STORAGE",
+                  "help": "Where rate-limit and sign-in failure counts live: memory:// or redis://host:6379 (shared)"},
+    )
+    ratelimit_search: str = dataclasses.field(
+        default="300 per minute",
+        metadata={"env": "ASSETMAP_RATELIMIT_SEARCH", "help": "Searches (page and API) one address may make, e.g. 300 per minute; empty: no limit",
+                  "allow_empty": True},
+    )
+    ratelimit_export: str = dataclasses.field(
+        default="30 per minute",
+        metadata={"env": "ASSETMAP_RATELIMIT_EXPORT",
+                  "help": "Whole-list exports and coverage tables one address may ask for, e.g. 30 per minute; empty: no limit",
+                  "allow_empty": True},
+    )
+    ratelimit_report: str = dataclasses.field(
+        default="20 per hour",
+        metadata={"env": "ASSETMAP_RATELIMIT_REPORT", "help": "Report-a-problem forms one address may send, e.g. 20 per hour; empty: no limit",
+                  "allow_empty": True},
+    )
+    ratelimit_login: str = dataclasses.field(
+        default="30 per minute",
+        metadata={"env": "ASSETMAP_RATELIMIT_LOGIN", "help": "Sign-in attempts one address may make, e.g. 30 per minute; empty: no limit",
+                  "allow_empty": True},
+    )
+    lockout_account: str = dataclasses.field(
+        default="5 per 15 minutes",
+        metadata={"env": "ASSETMAP_LOCKOUT_ACCOUNT", "help": "Failed sign-ins to one account after which it is locked for the rest of the period"},
+    )
+    lockout_address: str = dataclasses.field(
+        default="20 per 15 minutes",
+        metadata={"env": "ASSETMAP_LOCKOUT_ADDRESS", "help": "Failed sign-ins from one address after which it may not sign in for the period"},
+    )
+    max_request_bytes: int = dataclasses.field(
+        default=1_000_000,
+        metadata={"env": "ASSETMAP_MAX_REQUEST_BYTES", "help": "Largest request body accepted (413 past it), except spreadsheet uploads"},
+    )
+    max_upload_bytes: int = dataclasses.field(
+        default=50_000_000,
+        metadata={"env": "ASSETMAP_MAX_UPLOAD_BYTES", "help": "Largest spreadsheet an admin may upload on /admin/sources (413 past it)"},
+    )
+    ingest_wait_s: float = dataclasses.field(
+        default=10.0,
+        metadata={"env": "ASSETMAP_INGEST_WAIT_S", "help": "Seconds an ingest waits for another ingest of the same source to finish before refusing"},
+    )
+    test_hook: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_TEST_HOOK", "help": "Test hook for the fault tests (STAGE:pause or STAGE:kill); never set on a live directory",
+                  "allow_empty": True},
+    )
+    coverage_walk_km: float = dataclasses.field(
+        default=1.5,
+        metadata={"env": "ASSETMAP_COVERAGE_WALK_KM",
+                  "help": "Coverage: walking distance in km within which an activity reaches a small area's people"},
+    )
+    coverage_catchment_km: float = dataclasses.field(
+        default=0.0,
+        metadata={"env": "ASSETMAP_COVERAGE_CATCHMENT_KM",
+                  "help": "Coverage: catchment of the access score (E2SFCA) in km; 0 uses the walking distance"},
+    )
+    coverage_decay: str = dataclasses.field(
+        default="1,0.68,0.22",
+        metadata={"env": "ASSETMAP_COVERAGE_DECAY", "help": "Coverage: access weights for equal distance bands across the catchment, nearest first"},
+    )
+    feed_cache_s: int = dataclasses.field(
+        default=30,
+        metadata={"env": "ASSETMAP_FEED_CACHE_S", "help": "Seconds the Open Referral UK feed reuses an answer and its published ids (0: never)"},
+    )
+    feed_contact_email: str = dataclasses.field(
+        default="",
+        metadata={"env": "ASSETMAP_FEED_CONTACT_EMAIL", "allow_empty": True,
+                  "help": "Public e-mail address the Open Referral UK feed gives as each record's assurer (never a person's); empty: left out"},
     )
     clock: Callable[[], dt.datetime] = dataclasses.field(
         default=utc_now,

@@ -57,6 +57,11 @@ def is_sqlite(url: str | sa.URL) -> bool:
     return sa.make_url(url).get_backend_name() == "sqlite"
 
 
+def is_postgres(session: Session) -> bool:
+    """Whether a session's database is PostgreSQL (search and the index take another path there)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the spatial extension ready, or a DatabaseError naming what to install."""
     if is_sqlite(url):
@@ -82,6 +87,9 @@ def _make_spatialite_engine(url: str | sa.URL) -> Engine:
             conn.execute(sa.text("SELECT spatialite_version()"))
     except Exception as exc:  # the driver raises several types for a missing extension
         engine.dispose()
+        if isinstance(exc, sa.exc.OperationalError) and "unable to open database" in str(exc.orig):
+            raise DatabaseError(f"cannot open the database file {url.database}: {exc.orig} "
+                                "(does its folder exist, and may this user write there?)") from exc
         raise SpatialiteNotFound(f"{SPATIALITE_HINT} ({exc})") from exc
     return engine
 
@@ -101,7 +109,8 @@ def _check_postgis(engine: Engine) -> None:
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
             conn.execute(sa.text("SELECT postgis_version()"))
     except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot connect to {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from exc
+        reason = " ".join(str(exc.orig).split())   # psycopg's hint is on a second line: one line for the command's error
+        raise DatabaseError(f"cannot connect to {engine.url.render_as_string(hide_password=True)}: {reason}") from exc
     except sa.exc.DBAPIError as exc:
         raise PostgisNotFound(f"{POSTGIS_HINT} ({exc.orig})") from exc
 

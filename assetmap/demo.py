@@ -15,6 +15,9 @@ from assetmap.config import Settings
 # (file or folder under settings.demo_data_dir, source name): a spreadsheet, an ORUK feed, and a
 # directory kept as linked tables (services naming their venues and organisations), joined by name.
 DEMO_FILES = (("demo_activities.csv", "demo-spreadsheet"), ("demo_oruk.json", "demo-oruk"), ("demo_linked", "demo-linked"))
+# Population and deprivation for /coverage: the ONS and MHCLG files beside the boundaries (README "Data and licences").
+DEMO_STATS = ("boundaries/lsoa_dec2021_en_bsc.geojson", "stats/imd2025_lsoa21_en.csv", "stats/population_mid2020_lsoa11_en.csv",
+              "lookups/lsoa11_lsoa21_lad22_ew.csv")
 # Demo only: documented in the README so anyone can try the editor pages on their own machine.
 DEMO_ACCOUNTS = (("editor@demo.example", "demo-editor-password", "editor"), ("admin@demo.example", "demo-admin-password", "admin"))
 
@@ -29,6 +32,7 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
     db.create_schema(engine)
     sessions = db.make_sessionmaker(engine)
     load_boundary_layers(settings, sessions, echo)
+    load_demo_stats(settings, sessions, echo)
     for name, source in DEMO_FILES:
         report = ingest_file(settings, sessions, Path(settings.demo_data_dir) / name, source=source)
         echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in report.counts.items() if v))
@@ -37,6 +41,23 @@ def prepare_demo(settings: Settings, echo: Callable[[str], None] = print) -> Non
     with sessions() as session:
         echo(f"Search index: {build_index(settings, session)} activities")
     engine.dispose()
+
+
+def load_demo_stats(settings: Settings, sessions, echo: Callable[[str], None] = print) -> None:
+    """Small areas, their population and deprivation, so the coverage pages have need to weigh provision against.
+
+    The same files `assetmap stats load` takes; without them the demo still runs and /coverage shows counts only.
+    """
+    from assetmap.coverage.stats import load_file
+
+    paths = [Path(settings.boundaries_dir) / name for name in DEMO_STATS]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        echo(f"Coverage statistics: {', '.join(missing)} not found in {settings.boundaries_dir}; /coverage will show counts without population")
+        return
+    for path in paths:
+        with sessions.begin() as session:
+            echo(f"{path.name}: {load_file(session, path)}")
 
 
 def add_demo_accounts(settings: Settings, sessions, echo: Callable[[str], None] = print) -> None:

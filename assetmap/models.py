@@ -334,3 +334,100 @@ class IngestFailure(Base):
     path: Mapped[str] = mapped_column(Text, default="")
     failed_at: Mapped[dt.datetime] = mapped_column()
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SmallArea(Base):
+    """A Lower layer Super Output Area (LSOA) of one census vintage: its centre and the areas it lies in.
+
+    Statistics come by LSOA, provision by point: the centre (``lat``/``lon``) is where the LSOA's people
+    are taken to live for walking distance and access. ``centre_method`` says how it was made
+    (``point_on_surface``, ``centroid`` or ``population_weighted``); the shared data have no
+    population-weighted centres, so the first is the usual one. Parent codes come from ONS lookups
+    or, for the ward, from the ward polygon holding the centre.
+    """
+
+    __tablename__ = "small_area"
+    __table_args__ = (UniqueConstraint("vintage", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    vintage: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    centre_method: Mapped[str] = mapped_column(String(30), default="")
+    ward_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    lad_code: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)
+    stp_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    icb_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class PopulationEstimate(Base):
+    """How many people live in an area (an LSOA or a ward) in one year, for one age band.
+
+    Long form so that files with different bands (0-17/18-64 by LSOA, 0-15/16-64 by ward) sit side by
+    side; ``band`` is ``all`` or e.g. ``65_plus``. ``source`` is the file's stem, so loading the same
+    file again replaces its rows.
+    """
+
+    __tablename__ = "population_estimate"
+    __table_args__ = (UniqueConstraint("area_kind", "area_code", "year", "band"), Index("ix_population_estimate_source", "source"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_kind: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(String(20), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DeprivationScore(Base):
+    """One LSOA's English Index of Multiple Deprivation (IMD) in one edition: score, national rank and decile.
+
+    Rank 1 and decile 1 are the most deprived. The 2019 file carries ranks and deciles only, so
+    ``score`` may be empty. ``vintage`` is the LSOA census vintage the edition uses (2019: 2011, 2025: 2021).
+    """
+
+    __tablename__ = "deprivation_score"
+    __table_args__ = (UniqueConstraint("edition", "lsoa_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition: Mapped[int] = mapped_column(Integer)
+    vintage: Mapped[str] = mapped_column(String(10))
+    lsoa_code: Mapped[str] = mapped_column(String(20), index=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    decile: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IndexChange(Base):
+    """One committed write transaction's changed activities, written in that same transaction (SpatiaLite only).
+
+    The search index is on local disk and catches up after the commit, so a process killed in
+    between leaves it behind. These rows are how the next process knows what it missed: every
+    change with an id above the mark kept in an index's folder is re-indexed (``search.heal``).
+    AUTOINCREMENT on SQLite, so an id is never reused after old rows are pruned.
+    """
+
+    __tablename__ = "index_change"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changed_at: Mapped[dt.datetime] = mapped_column()
+    activity_ids: Mapped[list[str]] = mapped_column(default=list)
+
+
+class LsoaBridge(Base):
+    """How an LSOA of 2011 became LSOAs of 2021 (ONS: U unchanged, S split, M merged, X irregular).
+
+    Lets statistics published on one census's LSOAs (mid-2020 population on 2011 LSOAs) be carried
+    to the other's (IMD 2025 on 2021 LSOAs).
+    """
+
+    __tablename__ = "lsoa_bridge"
+
+    lsoa11_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    lsoa21_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    change: Mapped[str] = mapped_column(String(1), default="U")

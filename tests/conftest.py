@@ -61,6 +61,7 @@ def settings(tmp_path_factory, shared_data) -> Settings:
         boundaries_dir=str(shared_data),
         secret_key="test-secret",
         warm_start=False,
+        ratelimit_search="", ratelimit_export="", ratelimit_report="", ratelimit_login="",   # off: tests/web/test_security.py sets its own
         clock=lambda: FIXED_NOW,
     )
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from assetmap import db
 from assetmap.areas.manifest import load_manifest
+from assetmap.coverage import coverage_table
 from assetmap.demo import prepare_demo
 from assetmap.models import Activity, Area
 from assetmap.search import SearchParams, search_activities
@@ -23,6 +24,8 @@ def test_demo_builds_a_searchable_directory_from_nothing(settings, tmp_path):
         assert placed >= 300  # Trafford
         results = search_activities(session, demo_settings, SearchParams(text="something for my breathing", near="M33 7XW"))
         assert results.total > 0 and "lung-health" in results.hits[0].activity.categories
+        trafford = {row.code: row for row in coverage_table(session, demo_settings, level="lad", within="E54000057")}["E08000009"]
+        assert trafford.activities >= 300 and trafford.population > 200_000 and trafford.imd_score is not None
     engine.dispose()
     assert any(line.startswith("Search index:") for line in lines)
     assert len(load_manifest(demo_settings)) == 5

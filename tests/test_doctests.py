@@ -3,7 +3,7 @@ import importlib
 
 import pytest
 
-MODULES = ["assetmap.changes", "assetmap.places.venues", "assetmap.freshness"]
+MODULES = ["assetmap.changes", "assetmap.places.venues", "assetmap.freshness", "assetmap.exports.spreadsheet"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -194,7 +194,7 @@ def _read_entries(path, fmt: str, source: str, now, report: IngestReport, on_pro
                   reference: str, limits) -> list[Entry]:
     """Every input row with what became of it; linked tables are joined, and all their rows cleaned again."""
     if fmt == "tables":
-        entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes)
+        entries, report.table_roles = read_linked_tables(path, source, now.date(), reference, report.timings, report.notes, limits)
         report.profile = linked_profile(report.table_roles)
         return entries
     entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference, limits)
@@ -388,15 +388,23 @@ def ingest_file(settings: Settings, sessions: sessionmaker, path: str | Path, **
     """``run_ingest`` through the one write path: its own transaction, then the search index catches up.
 
     A big change is indexed by a second process while the transaction runs and committed after it;
-    if that writer fails, the index is updated the ordinary way after the commit.
+    if that writer fails, the index is updated the ordinary way after the commit. Only one ingest of
+    a source runs at a time (``running.one_ingest_per_source``: a second waits, then refuses).
     """
+    from assetmap.ingest.running import Stopped, one_ingest_per_source
     from assetmap.search import IndexFeed
 
     source = options.pop("source", None) or default_source(path)
-    with changes.writing(settings, sessions, changes.source_actor(source), feed=IndexFeed(settings)) as tx:
-        report = run_ingest(path, tx.session, settings, source=source, tx=tx, index_feed=tx.feed, **options)
-        if report.dry_run:
-            tx.changed_ids.clear()
+    tx = None
+    with one_ingest_per_source(sessions.kw["bind"].engine, source, settings.ingest_wait_s):
+        try:
+            with changes.writing(settings, sessions, changes.source_actor(source), feed=IndexFeed(settings)) as tx:
+                report = run_ingest(path, tx.session, settings, source=source, tx=tx, index_feed=tx.feed, **options)
+                if report.dry_run:
+                    tx.changed_ids.clear()
+        except Stopped as stop:   # Ctrl-C or SIGTERM (ingest.running): say whether it came after the commit
+            stop.committed = tx is not None and tx.committed
+            raise
     report.notes += tx.notes
     if tx.changed_ids:
         report.timings["index"] = tx.index_seconds

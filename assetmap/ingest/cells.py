@@ -53,10 +53,10 @@ def clean_cells(record: Any, limits: CellLimits = CELL_LIMITS) -> tuple[Any, lis
 
 def _is_clean_record(record: dict, limits: CellLimits) -> bool:
     """True when no cell of a flat record needs cleaning; checked at C speed for plain short ASCII cells."""
-    max_word = limits.max_word
+    short = min(limits.max_word, limits.max_field)
     for value in record.values():
         if value.__class__ is str:
-            if (len(value) <= max_word and value.isascii() and value.isprintable()) or not _needs_cleaning(value, limits):
+            if (len(value) <= short and value.isascii() and value.isprintable()) or not _needs_cleaning(value, limits):
                 continue
             return False
         if value is not None and value.__class__ not in (int, float, bool):
@@ -77,7 +77,7 @@ def _needs_cleaning(text: str, limits: CellLimits) -> bool:
 
 def _clean_value(value: Any, field: str, limits: CellLimits, found: list) -> Any:
     if value.__class__ is str:
-        if len(value) <= limits.max_word and value.isascii() and value.isprintable():
+        if len(value) <= min(limits.max_word, limits.max_field) and value.isascii() and value.isprintable():
             return value  # the common case, at C speed: nothing to clean
         return _clean_text(value, field, limits, found)
     if isinstance(value, dict):

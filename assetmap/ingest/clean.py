@@ -54,7 +54,10 @@ def record_key(source_id: str | None, name: str, postcode: str | None, place: st
 def clean_row(raw: RawRow, today: dt.date, source: str = "", limits: cells.CellLimits = cells.CELL_LIMITS) -> Cleaned:
     """The record a row describes, or why it cannot be one."""
     raw, problems = _safe_cells(raw, limits)
-    fields, extra, labels = _fields_of(raw)
+    try:
+        fields, extra, labels = _fields_of(raw)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        return _misshapen(raw, exc)
     unread = [field for field, header in labels.items() if header in raw.unread]
     if "name" in unread:
         return Rejection(raw.file, raw.line, labels["name"], "formula_without_value", FORMULA_EXPECTED, raw.record)
@@ -64,6 +67,13 @@ def clean_row(raw: RawRow, today: dt.date, source: str = "", limits: cells.CellL
     if problems and not isinstance(cleaned, Rejection):
         cleaned.problems[:0] = problems
     return cleaned
+
+
+def _misshapen(raw: RawRow, exc: Exception) -> Rejection:
+    """A feed record whose parts are not the types its standard says (text where an object belongs…):
+    rejected with the reason, the rest of the feed read on."""
+    standard = {"openactive": "an OpenActive item"}.get(raw.profile, "an Open Referral record" if raw.profile.startswith("oruk") else "a record")
+    return Rejection(raw.file, raw.line, "record", "misshapen", f"is not shaped as {standard} should be ({type(exc).__name__}: {exc})", raw.record)
 
 
 FORMULA_EXPECTED = "is a formula with no saved value: open the file in Excel and save it, so its values are stored"
@@ -348,10 +358,23 @@ def _set_place(draft: ActivityDraft, fields, labels, today) -> None:
         elif draft.postcode is None:
             draft.problems.append(Problem(_label(labels, "postcode"), "invalid_postcode", text[:40], "is not a valid UK postcode"))
     draft.given_lat, draft.given_lon = _number(fields.get("lat")), _number(fields.get("lon"))
+    _check_coordinates(draft, fields, labels)
     if not draft.delivery and (draft.postcode or draft.address or draft.venue or draft.given_lat is not None):
         draft.delivery = ["in_person"]
     elif not draft.delivery:  # no place given: "Befriending phone calls", "Online wellbeing circle"
         draft.delivery = [m for m in values.delivery_of(draft.name) if m != "in_person"]
+
+
+def _check_coordinates(draft: ActivityDraft, fields, labels) -> None:
+    """Coordinates given but not numbers, or a GeoJSON geometry that is no usable point, are flagged (never silently dropped)."""
+    for field in ("lat", "lon"):
+        value = fields.get(field)
+        if getattr(draft, f"given_{field}") is None and values.plain(value) and not values.is_placeholder(values.plain(value)):
+            text = values.plain(value)[:40]
+            draft.problems.append(Problem(_label(labels, field), "invalid_coordinates", text, "is not a number; not placed from it"))
+    geometry = draft.raw.get("geometry_type") if isinstance(draft.raw, Mapping) else None
+    if geometry:
+        draft.problems.append(Problem("geometry", "invalid_coordinates", str(geometry)[:60], "is not a usable point; not placed from it"))
 
 
 def _number(value: Any) -> float | None:

@@ -76,7 +76,8 @@ def _terms(service: Mapping[str, Any]) -> list[str]:
 
 
 def _cost(service: Mapping[str, Any]) -> tuple[str, bool | None]:
-    """Cost text from cost options ("£35 per 1 hour session (Under 18s and Over 60s)") or ``fees``."""
+    """Cost text from cost options ("£35 per 1 hour session (Under 18s and Over 60s)") or ``fees``; free when every
+    option's amount is 0, and then ``fees`` words it better than "£0" (assetmap's own feed says "Free (donations welcome)")."""
     texts, amounts = [], []
     for option in _items(service.get("cost_options")):
         amount = option.get("amount")
@@ -86,8 +87,8 @@ def _cost(service: Mapping[str, Any]) -> tuple[str, bool | None]:
         text = " ".join(w for w in words if w)
         texts.append(f"{text} ({option['option']})" if option.get("option") else text)
     fees = str(service.get("fees") or "").strip()
-    text = "; ".join(t for t in texts if t) or fees
     free = (all(a == 0 for a in amounts) if amounts else None)
+    text = fees if fees and free else "; ".join(t for t in texts if t) or fees
     return text, free
 
 
@@ -131,7 +132,7 @@ def oruk_fields(service: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
     located = _location_fields(locations)
     cost_text, free = _cost(service)
     codes, area_names = _service_area(service)
-    parsed, schedule_text = schedules.from_oruk(_items(service.get("schedules")) + _items(service.get("regular_schedules")))
+    parsed, schedule_text = oruk_schedule(_items(service.get("schedules")) + _items(service.get("regular_schedules")))
     contacts = _items(service.get("contacts"))
     fields = {
         "source_id": service.get("id"), "name": service.get("name"), "description": service.get("description"),
@@ -149,10 +150,33 @@ def oruk_fields(service: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
     return fields, _oruk_extra(service, locations, area_names)
 
 
+def oruk_schedule(entries: list[Mapping[str, Any]]) -> tuple[schedules.ParsedSchedule, str]:
+    """The schedule from ORUK's rules, or from their description when it says the same days, times and frequency.
+
+    Rules cannot say "term time only", "not on bank holidays", a date range's words or "daily"; a
+    description that agrees with the rules (as assetmap's own feed writes it) is read for those too,
+    so a record keeps its schedule through a round trip. A description that disagrees never wins.
+    """
+    parsed, text = schedules.from_oruk(entries)
+    if not text or parsed.schedule is None or not any(e.get("freq") or e.get("byday") for e in entries):
+        return parsed, text
+    from_text = schedules.parse_schedule(text)
+    return (from_text, text) if from_text.schedule is not None and _same_rule(from_text.schedule, parsed.schedule) else (parsed, text)
+
+
+def _same_rule(a: schedules.Schedule, b: schedules.Schedule) -> bool:
+    """Same days, times and frequency; "daily" is the same as weekly on all seven days."""
+    def rule(s: schedules.Schedule) -> tuple:
+        frequency = "daily" if s.frequency == "weekly" and len(s.days) == 7 else s.frequency
+        return frequency, tuple(s.days), {(d, x.opens, x.closes, w) for x in s.sessions for d in x.days for w in x.week_of_month or (0,)}
+    return rule(a) == rule(b)
+
+
 def _oruk_delivery(service: Mapping[str, Any], locations: list[Mapping[str, Any]]) -> list[str]:
     words = [str(s.get("attending_type") or "") for s in _items(service.get("schedules"))]
     words += [str(service.get("attending_type") or ""), str(service.get("delivery") or "")]
-    words += ["online" if loc.get("location_type") == "virtual" else "in person" for loc in locations]
+    kinds = [loc.get("location_type") for loc in locations]   # a postal address is where to write, not where it happens
+    words += ["online" if kind == "virtual" else "in person" for kind in kinds if kind != "postal"]
     return [w for w in words if w.strip()]
 
 

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from assetmap.ingest.bounds import read_before, too_deep
 from assetmap.ingest.errors import ReadError
 
 ENVELOPE_KEYS = ("contents", "content", "items", "data", "results", "services", "features")
@@ -46,10 +47,12 @@ def _array_items(text: str, pos: int, decoder: json.JSONDecoder) -> tuple[list[t
     return items, pos + 1
 
 
-def json_records(text: str, keys: tuple[str, ...] = ENVELOPE_KEYS) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
+def json_records(text: str, keys: tuple[str, ...] = ENVELOPE_KEYS, max_depth: int = 64) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     """``([(line, record)], envelope)``: a bare array's elements, or those of the envelope's first list key.
 
     A document that is one object with no such list is itself the only record (envelope empty).
+    A record nested more than ``max_depth`` levels stops the read at its line: everything after
+    reading (cleaning, storing as JSON) recurses, and would fail there without naming the record.
     """
     decoder = json.JSONDecoder()
     text = text.lstrip("\ufeff")
@@ -58,10 +61,25 @@ def json_records(text: str, keys: tuple[str, ...] = ENVELOPE_KEYS) -> tuple[list
         pos = _skip(text, 0)
         if text[pos] == "[":
             items, _ = _array_items(text, pos, decoder)
-            return [(lines.line_of(p), v) for p, v in items], {}
-        return _object_records(text, pos, decoder, lines, keys)
+            records, envelope = [(lines.line_of(p), v) for p, v in items], {}
+        else:
+            records, envelope = _object_records(text, pos, decoder, lines, keys)
+    except RecursionError as exc:
+        raise ReadError(f"nested so deep it cannot be read (the limit is ASSETMAP_MAX_JSON_DEPTH={max_depth})") from exc
     except (ValueError, IndexError) as exc:
-        raise ReadError(f"not valid JSON ({exc})") from exc
+        why = "a number has more than 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise ReadError(f"not valid JSON ({why})") from exc
+    _check_depth(records, envelope, max_depth)
+    return records, envelope
+
+
+def _check_depth(records: list[tuple[int, Any]], envelope: dict[str, Any], max_depth: int) -> None:
+    for count, (line, record) in enumerate(records):
+        if too_deep(record, max_depth):
+            raise ReadError(f"line {line}: a record nested more than {max_depth} levels deep (the limit is "
+                            f"ASSETMAP_MAX_JSON_DEPTH); {read_before(count, 'record')}")
+    if too_deep(envelope, max_depth + 1):
+        raise ReadError(f"the document around its records is nested more than {max_depth} levels deep (the limit is ASSETMAP_MAX_JSON_DEPTH)")
 
 
 def _object_records(text, pos, decoder, lines, keys):

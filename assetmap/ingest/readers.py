@@ -22,11 +22,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from assetmap.ingest import feeds, headers
+from assetmap.ingest import bounds, feeds, headers
 from assetmap.ingest.errors import ReadError
 from assetmap.ingest.jsondoc import json_records
 from assetmap.ingest.records import ACTIVITY, ORGANISATION, RawRow
-from assetmap.ingest.sources import Intake, current_intake, decode_text, fetch_json, json_page, read_bytes
+from assetmap.ingest.sources import Intake, current_intake, current_limits, decode_text, fetch_json, json_page, read_bytes
 
 FORMATS = ("csv", "xlsx", "oruk", "openactive", "geojson", "charity", "tables")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -97,9 +97,16 @@ def _looks_like_charity_register(head: bytes) -> bool:
 
 def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
     """Every record of a file or feed, in order, with the line it starts on (header = line 1)."""
+    limits = current_limits()
+    if not is_url(path) and not Path(path).is_dir():
+        bounds.check_file_size(path, limits)
     fmt = fmt or sniff_format(path)
     if fmt not in FORMATS:
         raise ReadError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return bounds.counted(str(path), _format_rows(path, fmt), limits)
+
+
+def _format_rows(path: str | Path, fmt: str) -> Iterator[RawRow]:
     if fmt in ("csv", "charity"):
         kind, profile = (ORGANISATION, "charity") if fmt == "charity" else (ACTIVITY, "table")
         return read_csv_rows(path, kind, profile)
@@ -143,14 +150,32 @@ def _widths(sample: str, delimiter: str) -> list[int]:
     return [w for w in widths if w]
 
 
-def numbered_csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line the record starts on, cells)``: a quoted cell with line breaks spans several lines."""
+def numbered_csv_rows(text: str, file: str = "the file", max_cell: int = bounds.ReadLimits.max_cell) -> Iterator[tuple[int, list[str]]]:
+    """``(line the record starts on, cells)``: a quoted cell with line breaks spans several lines.
+
+    A cell longer than ``max_cell`` stops the read there with the row named (the csv module's own
+    limit, 128 KB, would stop far earlier with a bare ``_csv.Error``).
+    """
     sample = text[:16384]
     dialect = _dialect(sample.rsplit("\n", 1)[0] if "\n" in sample else sample)
+    if csv.field_size_limit() < max_cell:
+        csv.field_size_limit(max_cell)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    previous = 0
-    for cells in reader:
+    previous = count = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            why = f"a cell is longer than {max_cell:,} characters" if "field larger" in str(exc) else f"a cell could not be read ({exc})"
+            raise bounds.stopped(file, f"row {previous + 1}", why,
+                                 f"ASSETMAP_MAX_CELL_BYTES={max_cell:,}", read=count) from exc
+        if max_cell < csv.field_size_limit() and any(len(c) > max_cell for c in cells):
+            raise bounds.stopped(file, f"row {previous + 1}", f"a cell is longer than {max_cell:,} characters",
+                                 f"ASSETMAP_MAX_CELL_BYTES={max_cell:,}", read=count)
         yield previous + 1, cells
+        count += 1
         previous = reader.line_num
 
 
@@ -218,7 +243,8 @@ def _json_safe(value: Any) -> Any:
 def read_csv_rows(path: str | Path, kind: str = ACTIVITY, profile: str = "table") -> Iterator[RawRow]:
     """A CSV file (BOM, CRLF, ``;``/tab delimiters and Windows-1252 handled)."""
     text = decode_text(read_bytes(path), str(path))
-    return rows_to_records(str(path), numbered_csv_rows(text), kind, profile, text_only=True)
+    rows = numbered_csv_rows(text, str(path), current_limits().max_cell)
+    return rows_to_records(str(path), rows, kind, profile, text_only=True)
 
 
 class _Unread:
@@ -238,6 +264,8 @@ def read_xlsx_rows(path: str | Path) -> Iterator[RawRow]:
     try:
         sheet = _pick_sheet(book)
         yield from rows_to_records(str(path), _sheet_rows(sheet, formulas), ACTIVITY, "table")
+    except ReadError as exc:
+        raise ReadError(f"{path}: {exc}") from exc
     finally:
         book.close()
         if formulas is not None:
@@ -276,6 +304,8 @@ def _formula_book(path: Path):
 
 
 def _pick_sheet(book):
+    if not book.worksheets:
+        raise ReadError("the workbook has no sheets")
     for sheet in book.worksheets:
         first = next(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), ())
         if headers.recognised(first) >= 2:
@@ -317,10 +347,14 @@ def read_tables(path: str | Path) -> list[Table]:
 def _open_workbook(path: Path):
     import openpyxl
 
+    limits = current_limits()
+    bounds.check_file_size(path, limits)
+    bounds.check_workbook(path, limits)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or non-xlsx file
-        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+        why = " ".join(str(exc).replace("Please see the exception for more details.", "").split())
+        raise ReadError(f"{path}: not a readable .xlsx workbook ({why})") from exc
 
 
 def _workbook_tables(path: Path) -> list[Table]:
@@ -361,7 +395,7 @@ def _header_cells(sheet) -> list[Any]:
 
 def _json_file(path: str | Path) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     try:
-        return json_records(decode_text(read_bytes(path), str(path)))
+        return json_records(decode_text(read_bytes(path), str(path)), max_depth=current_limits().max_depth)
     except ReadError as exc:
         raise ReadError(f"{path}: {exc}") from exc
 
@@ -372,21 +406,35 @@ def read_geojson_rows(path: str | Path) -> Iterator[RawRow]:
     """Each feature of a point layer as a record: its properties, with the point first."""
     records, _ = _json_file(path)
     for line, feature in records:
-        if isinstance(feature, Mapping):
-            yield RawRow(str(path), line, feature_record(feature), ACTIVITY, "geojson")
+        record = feature_record(feature) if isinstance(feature, Mapping) else {"geometry_type": "not a GeoJSON feature", "value": str(feature)[:200]}
+        yield RawRow(str(path), line, record, ACTIVITY, "geojson")
 
 
 def feature_record(feature: Mapping[str, Any]) -> dict[str, Any]:
+    """A feature's properties with its point first; a geometry that is not a usable point is kept as
+    ``geometry_type`` (so cleaning says the record has no place) rather than failing the file."""
     geometry = feature.get("geometry") or {}
     record: dict[str, Any] = {}
-    if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
-        lon, lat = geometry["coordinates"][:2]
-        record = {"geometry_lat": lat, "geometry_lon": lon}
+    point = _point(geometry)
+    if point is not None:
+        record = {"geometry_lat": point[1], "geometry_lon": point[0]}
     elif geometry:
-        record = {"geometry_type": geometry.get("type")}
+        kind = geometry.get("type") if isinstance(geometry, Mapping) else None
+        record = {"geometry_type": kind if isinstance(kind, str) else "not a GeoJSON geometry"}
     if feature.get("id") is not None:
         record["feature_id"] = feature["id"]
-    return record | dict(feature.get("properties") or {})
+    properties = feature.get("properties")
+    return record | (dict(properties) if isinstance(properties, Mapping) else {})
+
+
+def _point(geometry: Any) -> tuple[Any, Any] | None:
+    """``(lon, lat)`` of a Point geometry with at least two coordinates, or None (checking values is ``clean``'s job)."""
+    if not isinstance(geometry, Mapping) or geometry.get("type") != "Point":
+        return None
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return None
+    return coordinates[0], coordinates[1]
 
 
 # --- Open Referral UK ---------------------------------------------------------------------------

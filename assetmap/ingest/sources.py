@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from assetmap.config import Settings, load_settings
+from assetmap.ingest.bounds import ReadLimits, too_deep
 from assetmap.ingest.errors import ReadError
 from assetmap.ingest.jsondoc import ENVELOPE_KEYS, json_records
 
@@ -59,6 +60,7 @@ def decode_bytes(data: bytes, name: str = "input", replace_bad_bytes: bool = Fal
     utf16 = _bomless_utf16(data)
     if utf16:
         return _strict(data, utf16, name, 0, replace_bad_bytes)
+    _refuse_binary(data, name)
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as error:
@@ -70,6 +72,28 @@ def decode_bytes(data: bytes, name: str = "input", replace_bad_bytes: bool = Fal
         text = data.decode("utf-8", errors="replace")
         return Decoded(text, "utf-8", text.count("\ufffd") - data.decode("utf-8", "ignore").count("\ufffd"))
     raise ReadError(_bad_byte_message(data, name, first_bad, "utf-8"))
+
+
+BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (an Excel workbook is one: use --format xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (save it as .xlsx or CSV)"),
+    (b"\x1f\x8b", "a gzip archive (unpack it first)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+
+def _refuse_binary(data: bytes, name: str) -> None:
+    """A file that is not text at all is refused by what it is, rather than read as Windows-1252 garbage."""
+    for signature, what in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ReadError(f"{name}: this is {what}, not a text file")
+    head = data[:4096]
+    if head and head.count(0) > len(head) // 10:
+        raise ReadError(f"{name}: this holds binary data (many NUL bytes), not text")
 
 
 def _strict(data: bytes, encoding: str, name: str, skipped: int, replace_bad_bytes: bool) -> Decoded:
@@ -264,6 +288,11 @@ def current_intake() -> Intake:
     return _CURRENT.get() or Intake(load_settings(os.environ))
 
 
+def current_limits() -> ReadLimits:
+    """The running ingest's read limits (its Intake's settings; ``bounds`` says what each guards)."""
+    return ReadLimits.from_settings(current_intake().settings)
+
+
 @contextlib.contextmanager
 def reading(intake: Intake) -> Iterator[Intake]:
     """Make ``intake`` the run's current one until the block ends (readers called inside use its limits)."""
@@ -291,13 +320,20 @@ def fetch_text(url: str, intake: Intake | None = None) -> str:
 
 def json_page(url: str, keys: tuple[str, ...] = ENVELOPE_KEYS, intake: Intake | None = None):
     try:
-        return json_records(fetch_text(url, intake), keys)
+        intake = intake or current_intake()
+        return json_records(fetch_text(url, intake), keys, intake.settings.max_json_depth)
     except ReadError as exc:
         raise ReadError(str(exc) if str(exc).startswith(url) else f"{url}: {exc}") from exc
 
 
 def fetch_json(url: str, intake: Intake | None = None) -> Any:
+    intake = intake or current_intake()
     try:
-        return json.loads(fetch_text(url, intake))
+        document = json.loads(fetch_text(url, intake))
     except json.JSONDecodeError as exc:
         raise ReadError(f"{url}: not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise ReadError(f"{url}: nested so deep it cannot be read (the limit is ASSETMAP_MAX_JSON_DEPTH)") from exc
+    if too_deep(document, intake.settings.max_json_depth + 1):
+        raise ReadError(f"{url}: nested more than {intake.settings.max_json_depth} levels deep (the limit is ASSETMAP_MAX_JSON_DEPTH)")
+    return document

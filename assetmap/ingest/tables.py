@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assetmap.ingest import headers, values
+from assetmap.ingest import bounds, cells, headers, values
 from assetmap.ingest.clean import clean_row
 from assetmap.ingest.dedupe import row_digest
 from assetmap.ingest.locations import Location, Place, expand_service, fields_of, ids_in, location_from_row, places_of, set_postcode
@@ -51,6 +51,7 @@ from assetmap.ingest.roles import (
     TAXONOMY_TERMS,
     table_role,
 )
+from assetmap.ingest.sources import current_limits
 
 # --- rows to locations, organisations and services ------------------------------------------------
 
@@ -64,6 +65,7 @@ class _Linked:
     location_files: set[str] = dataclasses.field(default_factory=set)
     organisation_files: set[str] = dataclasses.field(default_factory=set)
     oruk: bool = False
+    limits: cells.CellLimits = cells.CELL_LIMITS
 
     def detail(self, role: str, ref: str) -> list[tuple[RawRow, Folded]]:
         return self.details.get(role, {}).get(ref, [])
@@ -85,19 +87,27 @@ Entry = tuple[RawRow, Any]
 
 
 def read_linked_tables(path: str | Path, source: str, today: dt.date, reference: str = "", timings: dict[str, float] | None = None,
-                       notes: list[str] | None = None) -> tuple[list[Entry], dict[str, str]]:
+                       notes: list[str] | None = None, limits: cells.CellLimits = cells.CELL_LIMITS) -> tuple[list[Entry], dict[str, str]]:
     """Every row of every table with what became of it, in file order, and each table's role by file.
 
     A service at several venues gives several entries for its one row (the report folds them into one).
     """
     start = time.perf_counter()
     tables = read_tables(path)
+    _check_rows(tables, current_limits())
     read_seconds = time.perf_counter() - start
-    entries, roles = join_tables(tables, source, today, reference, notes if notes is not None else [])
+    entries, roles = join_tables(tables, source, today, reference, notes if notes is not None else [], limits)
     if timings is not None:
         timings["read"] = read_seconds
         timings["clean"] = time.perf_counter() - start - read_seconds
     return entries, roles
+
+
+def _check_rows(tables: Sequence[Table], limits: bounds.ReadLimits) -> None:
+    """All the tables together are held to the row limit one file is."""
+    rows = (raw for table in tables for raw in table.rows)
+    for _ in bounds.counted(tables[0].file if tables else "", rows, limits):
+        pass
 
 
 def linked_profile(roles: Mapping[str, str]) -> str:
@@ -105,7 +115,8 @@ def linked_profile(roles: Mapping[str, str]) -> str:
     return "oruk-tabular" if any(role in DETAIL_ROLES for role in roles.values()) else "linked tables"
 
 
-def join_tables(tables: Sequence[Table], source: str, today: dt.date, reference: str, notes: list[str]) -> tuple[list[Entry], dict[str, str]]:
+def join_tables(tables: Sequence[Table], source: str, today: dt.date, reference: str, notes: list[str],
+                limits: cells.CellLimits = cells.CELL_LIMITS) -> tuple[list[Entry], dict[str, str]]:
     """Pure: the tables' rows cleaned and joined (see the module docstring)."""
     roles = {t.file: table_role(t.name, t.headers) for t in tables}
     for table in tables:
@@ -117,7 +128,7 @@ def join_tables(tables: Sequence[Table], source: str, today: dt.date, reference:
     outcome: dict[int, list[Any]] = {}
     firsts: dict[str, dict[str, int]] = {}
     rows = [(t, raw) for t in kept for raw in t.rows if _first_time(raw, roles[t.file], outcome, firsts, reference)]
-    linked = _Linked(oruk=any(roles[t.file] in DETAIL_ROLES for t in kept))
+    linked = _Linked(oruk=any(roles[t.file] in DETAIL_ROLES for t in kept), limits=limits)
     by_role = {role: [(t, raw) for t, raw in rows if roles[t.file] == role] for role in {roles[t.file] for t in kept}}
     _read_details(by_role, linked, outcome)
     _read_locations(by_role.get(LOCATIONS, []), linked, outcome)
@@ -183,7 +194,7 @@ def _add_address(location: Location, linked: _Linked) -> None:
 def _read_organisations(rows, linked: _Linked, outcome, today, source: str, reference: str) -> None:
     for table, raw in rows:
         as_org = RawRow(raw.file, raw.line, raw.record, ORGANISATION, raw.profile)
-        org = clean_row(as_org, today, source)
+        org = clean_row(as_org, today, source, linked.limits)
         if isinstance(org, OrganisationDraft):
             org.content_hash = row_digest(raw.record, f"{reference}|{ORGANISATION}|linked")
             linked.organisations.add(org, org.name, values.identifier(fields_of(raw.record).get("source_id")))
@@ -197,7 +208,7 @@ def _read_services(rows, linked: _Linked, outcome, today, source: str, reference
     for _, raw in rows:
         fields = fields_of(raw.record)
         record_raw = _oruk_service(raw, linked) if linked.oruk else raw
-        draft = clean_row(record_raw, today, source)
+        draft = clean_row(record_raw, today, source, linked.limits)
         if not isinstance(draft, ActivityDraft):
             outcome[id(raw)] = [draft]
             continue

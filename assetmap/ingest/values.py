@@ -258,7 +258,10 @@ def _clean_url(value: str) -> tuple[str | None, str]:
         return None, "unsafe_url"
     if not re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
         text = "https://" + text.lstrip("/")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[not an address]/": a bracketed host that is no IP address
+        return None, "invalid_url"
     if parts.scheme.lower() not in ("http", "https") or "." not in parts.netloc or " " in parts.netloc:
         return None, "invalid_url"
     return text, ""

@@ -2,7 +2,8 @@
 
 Names come from the Area table, so a new boundary load brings new names with it, and they are
 matched on their words ("St. Mary's" = "st marys"). A name that is only the start of area names
-("Sale" → Sale Central, Sale Moor) means the middle of those areas; an ambiguous name ("Village"
+("Sale" → Sale Central, Sale Moor) means the middle of those areas, and so, failing that, does a name
+found whole inside area names ("Glossop" → Old Glossop, for a town with no ward of its own name); an ambiguous name ("Village"
 names wards in four councils) means the one where the directory has activities.
 """
 
@@ -59,6 +60,31 @@ class Gazetteer:
             found.extend(self.by_name[name])
         return found
 
+    def containing(self, words: Sequence[str]) -> list[Place]:
+        """Places whose name holds these whole words anywhere ("glossop" → "Old Glossop"): the last resort for a town
+        that names no ward or council of its own."""
+        needle = " " + " ".join(words) + " "
+        return [place for name in self._names if needle in f" {name} " for place in self.by_name[name]]
+
+    def similar(self, text: str, limit: int = 3) -> list[str]:
+        """Names close to a misspelt or unknown one ("Stretferd" → "Stretford"), best first, each once."""
+        from rapidfuzz import fuzz, process
+
+        query = " ".join(words_of(text))
+        if not query:
+            return []
+        size = len(query.split())
+
+        def score(wanted: str, name: str, **_ignored) -> float:
+            """The whole name, or its closest run of as many words ("glosop" ~ the "glossop" of "old glossop")."""
+            words = name.split()
+            runs = (" ".join(words[i:i + size]) for i in range(max(1, len(words) - size + 1)))
+            return max(fuzz.WRatio(wanted, name), max(fuzz.ratio(wanted, run) for run in runs) - 1)
+
+        found = process.extract(query, self._names, scorer=score, limit=limit * 3, score_cutoff=80)
+        names = [self.by_name[name][0].name for name, _score, _i in found]
+        return list(dict.fromkeys(names))[:limit]
+
 
 def load_places(session: Session) -> list[Place]:
     point = sa.func.ST_PointOnSurface(Area.geom)
@@ -87,10 +113,15 @@ def find_place(session: Session, text: str) -> Fix | None:
     places = gazetteer(session).exact(words)
     if places:
         return _fix_for_places(session, places, text.strip(), exact=True)
-    places = gazetteer(session).starting_with(words)
+    places = gazetteer(session).starting_with(words) or gazetteer(session).containing(words)
     if places:
         return _fix_for_places(session, places, " ".join(w.capitalize() for w in words), exact=False)
     return None
+
+
+def suggest_places(session: Session, text: str, limit: int = 3) -> list[str]:
+    """Loaded place names close to one that could not be found, for "Did you mean" links on the search page."""
+    return gazetteer(session).similar(text, limit)
 
 
 def _activity_counts(session: Session, places: Sequence[Place]) -> dict[str, int]:

@@ -141,7 +141,7 @@ def die_with_parent(parent_pid: int) -> bool:
     return True
 
 
-def _children_die_with_us() -> None:
+def children_die_with_us() -> None:
     """Every process forked from here on (Whoosh's sub-writers) dies with the process that forked it."""
     forking = [0]
     os.register_at_fork(before=lambda: forking.__setitem__(0, os.getpid()), after_in_child=lambda: die_with_parent(forking[0]))
@@ -153,7 +153,9 @@ def write_index(index_dir: str, jobs, results, parent_pid: int | None = None) ->
 
     if parent_pid is not None:
         die_with_parent(parent_pid)
-    _children_die_with_us()
+    children_die_with_us()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the whole process group: the ingest decides, then cancels us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the ingest's handler, inherited through fork
     writer = None
     try:
         os.nice(NICENESS)  # the ingest's own process is the critical path: it gets a core to itself

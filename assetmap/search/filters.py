@@ -35,7 +35,7 @@ def filter_masks(table: Table, params: SearchParams, states: np.ndarray, today: 
     n = len(table)
     multi = table.multi
     masks: dict[str, np.ndarray] = {}
-    for key in ("categories", "audience", "delivery"):
+    for key in ("categories", "audience", "delivery", "capacity"):
         if getattr(params, key):
             masks[key] = multi[key].rows_with_any(getattr(params, key), n)
     if params.accessibility:  # each need must be met: step-free *and* a hearing loop
@@ -66,7 +66,7 @@ def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str = "") -> n
 def facet_counts(table: Table, base: np.ndarray, masks: dict[str, np.ndarray], states: np.ndarray, params: SearchParams) -> dict[str, dict[str, int]]:
     """Counts for every facet key, each with all filters but its own applied; a group of linked duplicates counts once."""
     facets = {}
-    for key in ("categories", "audience", "delivery", "accessibility", "free", "status"):
+    for key in ("categories", "audience", "delivery", "accessibility", "free", "status", "capacity"):
         facets[key] = groups.count_values(table, table.multi[key], combine(base, masks, skip=key))
     without_schedule = combine(base, masks, skip="schedule")
     for key, multi, days, times in (("days", table.days, (), params.times), ("times", table.times, params.days, ())):

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 
 from assetmap.config import Settings
+from assetmap.db import is_postgres
 from assetmap.models import Activity, DuplicateGroup, Organisation
 from assetmap.search import pg_backend, whoosh_backend
 from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, IndexCodec, digest_of, document_fields, make_schema, whoosh_document
@@ -27,10 +28,6 @@ PARALLEL_FROM = 20_000          # documents: below this one process indexes fast
 BATCH = 2_000
 LOCK_TIMEOUT_S = 30.0
 WRITER_MB = 1024                # per writing process: below this Whoosh spills sorted runs to disk and merges them
-
-
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def source_rows(session: Session, ids: Sequence[str] | None = None) -> Iterator[sa.Row]:
@@ -48,10 +45,10 @@ def count_activities(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Activity)) or 0
 
 
-def _open_for_rebuild(index_dir: str):
-    """The existing index (so readers keep the old one until the commit), or a new one."""
+def _open_for_rebuild(index_dir: str, fresh: bool = False):
+    """The existing index (so readers keep the old one until the commit), or a new one (``fresh``: a damaged one replaced)."""
     os.makedirs(index_dir, exist_ok=True)
-    if whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
+    if not fresh and whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
         return whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
     return whoosh_index.create_in(index_dir, make_schema(), indexname=INDEX_NAME)
 
@@ -66,17 +63,24 @@ def open_writer(ix, total: int = 0):
 REBUILD_AT = 5_000  # changed records from which update_index rebuilds, when they are a quarter of all or more
 
 
-def build_index(settings: Settings, session: Session, progress: Callable[[int], None] | None = None) -> int:
+def build_index(settings: Settings, session: Session, progress: Callable[[int], None] | None = None, fresh: bool = False,
+                parallel: bool = True) -> int:
     """Rebuild the whole index from the database; returns how many activities it holds.
 
     Readers keep answering from the previous generation until the new one is committed in one step.
-    ``progress`` (optional) is called with the number of records added so far.
+    ``progress`` (optional) is called with the number of records added so far. ``fresh`` starts a
+    new index in the folder (for a damaged one) instead of writing a new generation of the old.
+    The index's mark (``heal``) is set to the last change committed before the build read the records.
+    ``parallel`` False never forks a second writer process (for a caller with threads, such as a web server).
     """
     if is_postgres(session):
         return pg_backend.build(session)
+    from assetmap.search import marks
+
+    through = marks.latest_change(session)
     total = count_activities(session)
-    ix = _open_for_rebuild(settings.index_dir)
-    writer = open_writer(ix, total)
+    ix = _open_for_rebuild(settings.index_dir, fresh or not marks.is_readable(settings.index_dir))
+    writer = open_writer(ix, total if parallel else 0)
     count = 0
     try:
         for row in source_rows(session):
@@ -88,6 +92,8 @@ def build_index(settings: Settings, session: Session, progress: Callable[[int], 
         writer.cancel()
         raise
     writer.commit(mergetype=writing.CLEAR)
+    marks.mark_built(settings, session, through)
+    whoosh_backend.refresh(settings.index_dir)   # this process's next search sees the new generation
     if progress and count % BATCH:
         progress(count)
     return count
@@ -113,12 +119,32 @@ def update_index(settings: Settings, session: Session, activity_ids: Iterable[st
     if len(ids) >= REBUILD_AT and len(ids) * 4 >= count_activities(session):
         build_index(settings, session)  # a bulk load: the parallel full build is about twice as fast
         return
-    found = {}
-    for start in range(0, len(ids), BATCH):
-        found.update((row.id, row) for row in source_rows(session, ids[start:start + BATCH]))
     ix = whoosh_index.open_dir(settings.index_dir, indexname=INDEX_NAME)
-    writer = open_writer(ix)
+    _write_documents(open_writer(ix), session, ids)
+    whoosh_backend.refresh(settings.index_dir)
+
+
+def reindex(settings: Settings, sessions, ids: Sequence[str], wait_s: float = LOCK_TIMEOUT_S) -> None:
+    """Re-index these activities as the database has them now (``heal.catch_up``'s step; Whoosh only).
+
+    The writer's lock is taken *before* the records are read, so when two processes re-index the
+    same record, the one that writes last also read last: an older version never overwrites a newer.
+    """
+    if not ids:
+        return
+    ix = whoosh_index.open_dir(settings.index_dir, indexname=INDEX_NAME)
+    writer = ix.writer(limitmb=WRITER_MB, timeout=wait_s, codec=IndexCodec())
+    with sessions() as session:
+        _write_documents(writer, session, list(ids))
+    whoosh_backend.refresh(settings.index_dir)
+
+
+def _write_documents(writer, session: Session, ids: Sequence[str]) -> None:
+    """Replace these activities' documents (ids no longer in the database are removed) and commit; cancel on any failure."""
     try:
+        found = {}
+        for start in range(0, len(ids), BATCH):
+            found.update((row.id, row) for row in source_rows(session, ids[start:start + BATCH]))
         for activity_id in ids:
             if activity_id in found:
                 writer.update_document(**whoosh_document(found[activity_id]))

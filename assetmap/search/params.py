@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from assetmap.freshness import Freshness
 from assetmap.search.errors import SearchError
-from assetmap.vocab import DAYS, DELIVERY_MODES, FRESHNESS_STATES, STATUSES, TIMES_OF_DAY
+from assetmap.vocab import CAPACITY_LABELS, DAYS, DELIVERY_MODES, FRESHNESS_STATES, STATUSES, TIMES_OF_DAY
 
 if TYPE_CHECKING:  # pragma: no cover
     from assetmap.models import Activity
@@ -39,6 +39,7 @@ class SearchParams:
     accessibility: tuple[str, ...] = ()
     status: str = "active"          # active (active + paused, paused sunk) | paused | closed | all
     freshness: str = ""             # "" | fresh | ageing | stale | unknown
+    capacity: tuple[str, ...] = ()  # accepting | waiting_list | referral_needed (vocab.CAPACITY_LABELS)
     page: int = 1
     per_page: int = 20
 
@@ -142,6 +143,7 @@ def check_params(params: SearchParams) -> SearchParams:
         days=_choices(params.days, DAYS, "day"),
         times=_choices(params.times, TIMES_OF_DAY, "time of day"),
         delivery=_choices(params.delivery, DELIVERY_MODES, "way of taking part"),
+        capacity=_choices(params.capacity, tuple(CAPACITY_LABELS), "capacity"),
         free_only=bool(params.free_only),
         accessibility=_tags(params.accessibility),
         status=status,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,21 +34,29 @@ from assetmap.words import JOIN_CHARS
 RANK_WEIGHTS = "{0.1, 0.6, 0.8, 1.0}"   # D, C (description …), B (categories, audience), A (name)
 ACCENTS = ("áàâäãåéèêëíìîïóòôöõúùûüçñýÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑÝ", "aaaaaaeeeeiiiiooooouuuucnyaaaaaaeeeeiiiiooooouuuucny")
 FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
-                  "schedule", "status", "is_free", "service_area", "group_id")
+                  "schedule", "status", "is_free", "service_area", "group_id", "capacity")
 # Each activity's group of linked duplicates, so a group is shown once (rows only for linked activities).
 FROM_ACTIVITY = "activity a JOIN activity_search s ON s.activity_id = a.id LEFT JOIN duplicate_group g ON g.activity_id = a.id"
 
 
 def _category_words_sql() -> str:
-    """An IMMUTABLE function turning a categories JSON list into its slugs' and labels' words."""
-    slugs = _known_slugs()
-    pairs = ", ".join(f"('{s}', '{category_label(s).replace(chr(39), chr(39) * 2)}')" for s in slugs) or "(NULL, NULL)"
+    """An IMMUTABLE function turning a categories JSON list into its slugs' and labels' words, in list order.
+
+    PL/pgSQL over a JSON constant of labels: its plan is kept between rows, where the same in SQL
+    (a join with a list of labels) was planned again for every record.
+    """
+    labels = json.dumps({s: category_label(s) for s in _known_slugs()}).replace("'", "''")
     return f"""
-CREATE OR REPLACE FUNCTION assetmap_category_words(cats json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT coalesce(string_agg(replace(c, '-', ' ') || ' ' || coalesce(l.label, ''), ' '), '')
-  FROM json_array_elements_text(coalesce(cats, '[]'::json)) AS c
-  LEFT JOIN (VALUES {pairs}) AS l(slug, label) ON l.slug = c
-$$"""
+CREATE OR REPLACE FUNCTION assetmap_category_words(cats json) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE c text; parts text[] := '{{}}'; labels CONSTANT jsonb := '{labels}';
+BEGIN
+    FOR c IN SELECT json_array_elements_text(coalesce(cats, '[]'::json)) LOOP
+        IF c IS NOT NULL THEN
+            parts := parts || (replace(c, '-', ' ') || ' ' || coalesce(labels ->> c, ''));
+        END IF;
+    END LOOP;
+    RETURN array_to_string(parts, ' ');
+END $$"""
 
 
 def _known_slugs() -> list[str]:
@@ -56,6 +65,25 @@ def _known_slugs() -> list[str]:
 
 def _sql_words(words) -> str:
     return "ARRAY[" + ", ".join(f"'{w}'" for w in sorted(words)) + "]"
+
+
+def _document_sql(a: str, organisation_name: str) -> str:
+    """The weighted document of activity row ``a``: one expression for the trigger, the function and ``build``."""
+    return (f"setweight(to_tsvector('english', assetmap_with_joins({a}.name)), 'A')"
+            f" || setweight(to_tsvector('english', assetmap_with_joins("
+            f"assetmap_category_words({a}.categories) || ' ' || assetmap_list_words({a}.audience))), 'B')"
+            f" || setweight(to_tsvector('english', assetmap_with_joins(concat_ws(' ', {a}.description, {a}.venue, "
+            f"{organisation_name}, {a}.schedule_text, {a}.cost_text, {a}.address))), 'C')")
+
+
+def _words_sql(a: str) -> str:
+    """``FROM`` items giving each distinct-per-row word of row ``a`` as ``w`` (as ``assetmap_words`` splits them)."""
+    return (f"regexp_split_to_table(assetmap_fold(regexp_replace(concat_ws(' ', {a}.name, {a}.description, "
+            f"assetmap_category_words({a}.categories), assetmap_list_words({a}.audience), {a}.venue, {a}.schedule_text, {a}.address), "
+            "'[''’]', '', 'g')), '[^a-z0-9]+') AS w")
+
+
+WORDS_WHERE = "length(w) >= 3 AND w !~ '^[0-9]+$'"
 
 
 TABLES = [
@@ -69,6 +97,8 @@ TABLES = [
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS remote boolean NOT NULL DEFAULT false",
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS serves text[] NOT NULL DEFAULT '{}'",
     "CREATE INDEX IF NOT EXISTS ix_activity_search_document ON activity_search USING gin (document)",
+    # New entries wait in a list every search reads in full until it is merged: keep it short (kB).
+    "ALTER INDEX ix_activity_search_document SET (gin_pending_list_limit = 256)",
     "CREATE INDEX IF NOT EXISTS ix_activity_search_lat_lon ON activity_search (lat, lon)",
     "CREATE INDEX IF NOT EXISTS ix_activity_search_serves ON activity_search USING gin (serves) WHERE remote",
     "CREATE INDEX IF NOT EXISTS ix_activity_search_everywhere ON activity_search (activity_id) "
@@ -106,12 +136,23 @@ FUNCTIONS = [
     END $$""",
     """CREATE OR REPLACE FUNCTION assetmap_with_joins(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
         SELECT assetmap_fold(t) || ' ' || assetmap_joins(t) $$""",
-    """CREATE OR REPLACE FUNCTION assetmap_search_document(a activity) RETURNS tsvector LANGUAGE sql STABLE AS $$
-        SELECT setweight(to_tsvector('english', assetmap_with_joins(a.name)), 'A')
-            || setweight(to_tsvector('english', assetmap_with_joins(
-                   assetmap_category_words(a.categories) || ' ' || assetmap_list_words(a.audience))), 'B')
-            || setweight(to_tsvector('english', assetmap_with_joins(concat_ws(' ', a.description, a.venue,
-                   (SELECT o.name FROM organisation o WHERE o.id = a.organisation_id), a.schedule_text, a.cost_text, a.address))), 'C') $$""",
+    # PL/pgSQL with the organisation read first, so the expression is a simple one whose plan is kept.
+    f"""CREATE OR REPLACE FUNCTION assetmap_search_document(a activity) RETURNS tsvector LANGUAGE plpgsql STABLE AS $$
+    DECLARE organisation_name text;
+    BEGIN
+        SELECT o.name INTO organisation_name FROM organisation o WHERE o.id = a.organisation_id;
+        RETURN {_document_sql('a', 'organisation_name')};
+    END $$""",
+    # Whether any record matches: through the word index, or by reading rows in order (see ``PostgresBackend.known_words``).
+    """CREATE OR REPLACE FUNCTION assetmap_matches(q tsquery) RETURNS boolean LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+    BEGIN
+        RETURN EXISTS (SELECT 1 FROM activity_search WHERE document @@ q);
+    END $$""",
+    """CREATE OR REPLACE FUNCTION assetmap_matches_soon(q tsquery) RETURNS boolean LANGUAGE plpgsql STABLE
+        SET enable_bitmapscan = off SET enable_indexscan = off AS $$
+    BEGIN
+        RETURN EXISTS (SELECT 1 FROM activity_search WHERE document @@ q);
+    END $$""",
     """CREATE OR REPLACE FUNCTION assetmap_words(t text) RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
         SELECT DISTINCT w FROM regexp_split_to_table(assetmap_fold(regexp_replace(t, '[''’]', '', 'g')), '[^a-z0-9]+') AS w
         WHERE length(w) >= 3 AND w !~ '^[0-9]+$' $$""",
@@ -120,13 +161,17 @@ FUNCTIONS = [
                                         assetmap_list_words(a.audience), a.venue, a.schedule_text, a.address)) $$""",
 ]
 TRIGGERS = [
-    """CREATE OR REPLACE FUNCTION assetmap_refresh_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    # ``SET LOCAL assetmap.defer_search = 'on'`` skips it for a bulk write, which then calls ``refresh``.
+    f"""CREATE OR REPLACE FUNCTION assetmap_refresh_search() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        IF current_setting('assetmap.defer_search', true) = 'on' THEN
+            RETURN NEW;
+        END IF;
         INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
             VALUES (NEW.id, assetmap_search_document(NEW), NEW.lat, NEW.lon, assetmap_is_remote(NEW.delivery), assetmap_codes(NEW.service_area))
             ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
                                                     remote = EXCLUDED.remote, serves = EXCLUDED.serves;
-        INSERT INTO search_word (word) SELECT assetmap_activity_words(NEW) ON CONFLICT DO NOTHING;
+        INSERT INTO search_word (word) SELECT DISTINCT w FROM {_words_sql('NEW')} WHERE {WORDS_WHERE} ON CONFLICT DO NOTHING;
         RETURN NEW;
     END $$""",
     """CREATE OR REPLACE TRIGGER activity_search_refresh AFTER INSERT OR UPDATE ON activity
@@ -148,26 +193,56 @@ def ensure_schema(session: Session) -> None:
         session.execute(sa.text(statement))
 
 
+REFRESH_SQL = f"""
+    INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
+    SELECT a.id, {_document_sql('a', 'o.name')}, a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area)
+    FROM activity a LEFT JOIN organisation o ON o.id = a.organisation_id
+    WHERE {{which}}
+    ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+                                            remote = EXCLUDED.remote, serves = EXCLUDED.serves"""
+REFRESH_WORDS_SQL = (f"INSERT INTO search_word (word) SELECT DISTINCT w FROM activity a, {_words_sql('a')} "
+                     f"WHERE {{which}} AND {WORDS_WHERE} ON CONFLICT DO NOTHING")
+
+
 def build(session: Session) -> int:
-    """Create the search objects and refill them from every activity; returns the count."""
+    """Create the search objects and refill them from every activity; returns the count.
+
+    Set-based (one join with organisation, the document expression inline), not the trigger's
+    function per row: several times cheaper for a whole table.
+    """
     ensure_schema(session)
-    session.execute(sa.text("""
-        INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
-        SELECT a.id, assetmap_search_document(a), a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area)
-        FROM activity a
-        ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
-                                                remote = EXCLUDED.remote, serves = EXCLUDED.serves"""))
-    session.execute(sa.text(
-        "INSERT INTO search_word (word) SELECT DISTINCT w FROM activity a, assetmap_activity_words(a) AS w ON CONFLICT DO NOTHING"))
+    session.execute(sa.text(REFRESH_SQL.format(which="TRUE")))
+    session.execute(sa.text(REFRESH_WORDS_SQL.format(which="TRUE")))
+    session.execute(sa.text("SELECT gin_clean_pending_list('ix_activity_search_document')"))  # searches read it whole
     session.execute(sa.text("ANALYZE activity_search"))  # the planner needs figures to choose the indexes
     session.execute(sa.text("ANALYZE search_word"))
     return session.scalar(sa.text("SELECT count(*) FROM activity_search")) or 0
 
 
+def defer_refresh(session: Session) -> None:
+    """For the rest of this transaction, writes to activity skip the per-row search trigger.
+
+    For a bulk write: call ``refresh`` with the written ids before the commit, so the search is
+    current when the data is (one statement for all rows instead of one trigger run per row).
+    """
+    session.execute(sa.text("SET LOCAL assetmap.defer_search = 'on'"))
+
+
+def refresh(session: Session, ids: Sequence[str]) -> int:
+    """Bring the search entries of these activities up to date in one statement; returns how many exist."""
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    which = "a.id = ANY(CAST(:ids AS varchar[]))"
+    found = session.execute(sa.text(REFRESH_SQL.format(which=which)), {"ids": ids}).rowcount
+    session.execute(sa.text(REFRESH_WORDS_SQL.format(which=which)), {"ids": ids})
+    return found
+
+
 def is_ready(session: Session) -> bool:
     return bool(session.scalar(sa.text(
-        "SELECT to_regclass('activity_search') IS NOT NULL AND EXISTS "
-        "(SELECT 1 FROM pg_trigger WHERE tgname = 'activity_search_refresh')")))
+        "SELECT to_regclass('activity_search') IS NOT NULL AND EXISTS "  # (tgrelid, tgname): the catalogue's own index
+        "(SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity'::regclass AND tgname = 'activity_search_refresh')")))
 
 
 def check(session: Session) -> list[str]:
@@ -228,6 +303,32 @@ def _reach_sql(near: NearPoint | None, radius_km: float | None) -> tuple[str, di
             " OR (s.remote AND s.lat IS NULL AND s.serves = '{}'))"), params
 
 
+KNOWN_WORDS_SQL = """
+    SELECT w FROM unnest(CAST(:words AS text[])) AS w, plainto_tsquery('english', w) AS q
+    WHERE numnode(q) = 0 OR CASE WHEN tsvector_to_array(to_tsvector('english', w)) <@ CAST(:common AS text[])
+                                 THEN assetmap_matches_soon(q) ELSE assetmap_matches(q) END"""
+COMMON_LEXEMES_SQL = """
+    SELECT most_common_elems::text FROM pg_stats
+    WHERE schemaname = current_schema() AND tablename = 'activity_search' AND attname = 'document'"""
+COMMON_LEXEMES_SECONDS = 600.0
+_common_lexemes: dict[str, tuple[float, str]] = {}
+
+
+def common_lexemes(session: Session, now: float | None = None) -> str:
+    """The lexemes the planner's statistics call common (an array's text), kept per database for some minutes.
+
+    Only a hint for how to look a word up (``known_words``), never the answer, so an old list
+    costs time at worst; reading the statistics view each search cost several milliseconds.
+    """
+    now = time.monotonic() if now is None else now
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    found = _common_lexemes.get(key)
+    if found is None or now - found[0] > COMMON_LEXEMES_SECONDS:
+        found = (now, session.scalar(sa.text(COMMON_LEXEMES_SQL)) or "{}")  # as text: a list parameter took 2 ms a search
+        _common_lexemes[key] = found
+    return found[1]
+
+
 class PostgresBackend:
     """Answers a QueryPlan with one SQL query over activity and activity_search."""
 
@@ -273,13 +374,15 @@ class PostgresBackend:
         return scores
 
     def known_words(self, words: Sequence[str]) -> set[str]:
-        """Words some record contains once stemmed (or that are only stop words to PostgreSQL).
+        """Words some record contains once stemmed (or that are only stop words to PostgreSQL), in one query.
 
-        One query per word, with the word as a constant, so each is a GIN index lookup.
+        A lexeme the statistics call common is looked for by reading rows in order (one soon
+        matches, ``assetmap_matches_soon``); any other through the word index (``assetmap_matches``): reading in order would
+        pass over every row for a misspelling, and the index would read long lists for common words.
         """
-        query = sa.text("SELECT numnode(plainto_tsquery('english', :w)) = 0 OR EXISTS "
-                        "(SELECT 1 FROM activity_search WHERE document @@ plainto_tsquery('english', :w))")
-        return {w for w in words if self.session.scalar(query, {"w": w})}
+        if not words:
+            return set()
+        return set(self.session.scalars(sa.text(KNOWN_WORDS_SQL), {"words": list(dict.fromkeys(words)), "common": common_lexemes(self.session)}))
 
     def correction(self, word: str, extra: Lexicon) -> str | None:
         """The closest word records use (trigram candidates, then edit distance), else a synonyms word."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from assetmap.search.near import NearPoint, resolve_near, split_place
 from assetmap.search.params import AlsoListed, SearchHit, SearchParams, SearchResults, check_params
 from assetmap.search.spelling import Lexicon
 from assetmap.search.table import table_freshness, table_unchecked_for
+from assetmap.vocab import FRESHNESS_STATES
 from assetmap.words import typed_words, words_of
 
 LOW_RESULTS = 3      # a search finding fewer than this is logged as unmet demand
@@ -198,7 +200,8 @@ def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], par
     rows = np.flatnonzero(filters.combine(base, masks))
     shown = groups.collapse(table, rows)
     ordered = rank.order_rows(shown, score, filters.sink_levels(table, states), table.verified,
-                              reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page)
+                              reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page,
+                              ageing=states == FRESHNESS_STATES.index("ageing"))
     page_rows = ordered[(params.page - 1) * params.per_page:]
     return Found(len(shown), page_rows, score, reach, filters.facet_counts(table, base, masks, states, params),
                  groups.others_in_group(table, rows, page_rows))
@@ -218,11 +221,7 @@ def search_activities(session: Session, settings: Settings, params: SearchParams
     A search that finds little adds a SearchLog row to ``session``: the caller commits or not.
     """
     params = check_params(params)
-    backend = _backend(session, settings)
-    understood = understand(session, backend, params)
-    near = resolve_near(session, settings, understood.near_text) if understood.near_text else None
-    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km)
-    found = find_rows(table, understood.plan, concept_scores, params, near, settings)
+    understood, near, table, found = _find(session, settings, params, every=False)
     log_if_low(session, settings, params, found.total, near)
     return SearchResults(
         hits=_hits(session, settings, table, found),
@@ -231,3 +230,47 @@ def search_activities(session: Session, settings: Settings, params: SearchParams
         suggestion=_suggestion(understood, found.total),
         near=near,
     )
+
+
+def _find(session: Session, settings: Settings, params: SearchParams, every: bool):
+    """The steps a page of results and an export share; ``every`` keeps all matching rows, not one page."""
+    backend = _backend(session, settings)
+    understood = understand(session, backend, params)
+    near = resolve_near(session, settings, understood.near_text) if understood.near_text else None
+    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km)
+    wanted = dataclasses.replace(params, page=1, per_page=max(1, len(table))) if every else params
+    return understood, near, table, find_rows(table, understood.plan, concept_scores, wanted, near, settings)
+
+
+def search_all(session: Session, settings: Settings, params: SearchParams, batch: int = 500,
+               box: tuple[float, float, float, float] | None = None) -> Iterator[SearchHit]:
+    """Every activity ``search_activities`` lists on any of its pages, in the same order, loaded ``batch`` at a time.
+
+    For exports (CSV, GeoJSON, iCalendar): the same filters and grouping, but no page and no unmet-demand
+    log, and never more than ``batch`` records loaded at once, so a whole directory streams in bounded memory.
+    The search itself runs now, so a bad argument raises here, before a response has begun. ``box``
+    (west, south, east, north) keeps only activities placed inside it, before any is loaded.
+    """
+    table, found = _every_row(session, settings, params, box)
+    return _in_batches(session, settings, table, found, batch)
+
+
+def search_all_ids(session: Session, settings: Settings, params: SearchParams,
+                   box: tuple[float, float, float, float] | None = None) -> list[str]:
+    """The ids ``search_all`` would load, in the same order, loading no record: for answers that need a few columns only."""
+    table, found = _every_row(session, settings, params, box)
+    return [table.ids[r] for r in found.page_rows]
+
+
+def _every_row(session: Session, settings: Settings, params: SearchParams, box) -> tuple:
+    _, _, table, found = _find(session, settings, check_params(params), every=True)
+    if box is not None:
+        west, south, east, north = box
+        lat, lon = table.lat[found.page_rows], table.lon[found.page_rows]
+        found = dataclasses.replace(found, page_rows=found.page_rows[(lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)])
+    return table, found
+
+
+def _in_batches(session: Session, settings: Settings, table, found: Found, batch: int) -> Iterator[SearchHit]:
+    for start in range(0, len(found.page_rows), batch):
+        yield from _hits(session, settings, table, dataclasses.replace(found, page_rows=found.page_rows[start:start + batch]))

@@ -2,7 +2,8 @@
 
 Scores are only comparable within one query, so relevance is cut into three bands relative to the
 best match (strong, fair, weak). Inside a band, current records come before stale, never-checked
-and paused ones, then the nearest first. A stale record that matches strongly still beats a fresh
+and paused ones, recently checked ones before ageing ones (checked over ``ageing_after_days`` ago),
+then the nearest first: among equally relevant results, fresher and nearer first. A stale record that matches strongly still beats a fresh
 one that barely matches: sinking must not hide the right answer. With no words, nearest first
 (near) or most recently checked first (nothing at all).
 """
@@ -71,8 +72,13 @@ def relevance_bands(scores: np.ndarray, bands: int = BANDS) -> np.ndarray:
 
 
 def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: np.ndarray,
-               sort_km: np.ndarray | None, has_text: bool, limit: int) -> np.ndarray:
-    """The first ``limit`` of ``rows`` in result order (``rows`` are indexes into the other arrays)."""
+               sort_km: np.ndarray | None, has_text: bool, limit: int, ageing: np.ndarray | None = None) -> np.ndarray:
+    """The first ``limit`` of ``rows`` in result order (``rows`` are indexes into the other arrays).
+
+    ``ageing`` (true for a record due a check) breaks ties after relevance band and sinking, before
+    distance and exact score: a fresher befriending service beats an equally relevant one last
+    checked eleven months ago.
+    """
     if not len(rows):
         return rows
     scores = score[rows]
@@ -82,6 +88,8 @@ def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: 
         keys.append(-scores)
     if sort_km is not None:
         keys.append(sort_km[rows])
+    if ageing is not None and has_text:   # with no words, nearness is the whole question
+        keys.append(ageing[rows])
     keys.append(sink[rows])
     if has_text:  # near a place, halves not thirds: a match half as good as the best, nearer, is what was asked for
         keys.append(relevance_bands(scores, BANDS if sort_km is None else 2))

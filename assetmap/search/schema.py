@@ -35,7 +35,7 @@ from assetmap.search.table import as_timestamp
 from assetmap.search.text import NOT_JOINED, category_label
 from assetmap.words import joined_words, words_of
 
-INDEX_NAME = "activities_v3"   # change when the schema changes: `assetmap index` then builds afresh
+INDEX_NAME = "activities_v4"   # change when the schema changes: `assetmap index` then builds afresh
 ID_BYTES = 36
 RECORD = np.dtype([
     ("id", f"S{ID_BYTES}"), ("digest", "S16"), ("lat", "<f8"), ("lon", "<f8"), ("verified", "<f8"),
@@ -44,12 +44,12 @@ RECORD = np.dtype([
 _RECORD_STRUCT = struct.Struct(f"<{ID_BYTES}s16sdddHHH")  # RECORD's layout, packed one document at a time
 assert _RECORD_STRUCT.size == RECORD.itemsize
 TEXT_FIELDS = ("name", "tags", "body")
-KEYWORD_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group")
+KEYWORD_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group", "capacity")
 # The columns of Activity (and the organisation's name) a document is made from.
 SOURCE_COLUMNS = (
     "id", "name", "description", "categories", "audience", "delivery", "schedule_text", "schedule", "cost_text",
     "is_free", "accessibility", "status", "venue", "address", "lat", "lon", "ward_code", "lad_code",
-    "service_area", "last_verified", "content_hash",
+    "service_area", "last_verified", "content_hash", "capacity",
 )
 
 
@@ -194,6 +194,7 @@ FACET_RULES = {
     "free": ("is_free", lambda value: [free_value(value)]),
     "serves": ("service_area", lambda value: _tags(value, area_code)),
     "group": ("group_id", lambda value: [value] if value else []),   # linked duplicates (DuplicateGroup), shown once
+    "capacity": ("capacity", lambda value: [str(value)] if value else []),   # taking new people, waiting list, referral needed
 }
 
 

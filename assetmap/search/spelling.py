@@ -52,6 +52,25 @@ class Lexicon:
                     self._index.setdefault(key, []).append(word)
 
     @classmethod
+    def recounted(cls, counts: Mapping[str, int], previous: Lexicon | None) -> Lexicon:
+        """A lexicon of ``counts`` sharing ``previous``'s deletion index, with only the new words added (cheap).
+
+        The shared index may then hold words one of the two no longer has; ``candidates`` only
+        offers words its own ``counts`` has, so each lexicon still answers from its own words.
+        """
+        if previous is None:
+            return cls(counts)
+        lexicon = cls({})
+        lexicon.counts, lexicon._index = dict(counts), previous._index
+        for word in counts.keys() - previous.counts.keys():
+            if len(word) >= 3:
+                for key in _deletes(word):
+                    entries = lexicon._index.setdefault(key, [])
+                    if word not in entries:
+                        entries.append(word)
+        return lexicon
+
+    @classmethod
     def from_words(cls, words: Iterable[str], count: int = 1) -> Lexicon:
         return cls({w: count for w in words})
 
@@ -60,7 +79,7 @@ class Lexicon:
         limit = max_distance_for(word)
         if not limit:
             return []
-        seen = {w for key in _deletes(word) for w in self._index.get(key, ())}
+        seen = {w for key in _deletes(word) for w in self._index.get(key, ()) if w in self.counts}
         scored = [(edit_distance(word, w), w) for w in seen if w != word]
         return sorted((d, w) for d, w in scored if d <= limit)
 

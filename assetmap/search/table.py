@@ -18,7 +18,7 @@ import numpy as np
 
 from assetmap.schedule import days_of_token, is_past_token, is_token_at, times_of_token
 
-MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group")
+MULTI_FIELDS = ("categories", "audience", "delivery", "accessibility", "when", "status", "free", "serves", "group", "capacity")
 MASK_CACHE = 64   # filter masks kept per field (a snapshot lives as long as its index generation)
 
 

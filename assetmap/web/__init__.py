@@ -12,13 +12,13 @@ import logging
 import os
 import secrets
 import threading
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 
 from assetmap import db
 from assetmap.config import Settings, load_settings
+from assetmap.errors import AssetmapError
 from assetmap.models import SearchLog
 
 from .errors import register_error_handlers
@@ -30,25 +30,56 @@ SQLITE_BUSY_MS = 5000      # the sqlite3 module's own default wait, restored on 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings(os.environ)
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
+    app.config["SECRET_KEY"] = secret_key(settings)
     engine = db.make_engine(settings.database_url)
     app.extensions["assetmap"] = {"settings": settings, "engine": engine, "sessions": db.make_sessionmaker(engine)}
-    from . import admin, api, auth, organisers, public, reports, review
+    from . import admin, api, auth, health, organisers, public, reports, review, security
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(api.files)             # /activities/<id>.ics beside the activity page
     auth.init_auth(app)   # sign-in, CSRF on every form, session cookie flags
     app.register_blueprint(review.blueprint)
     app.register_blueprint(reports.blueprint)     # Report a problem; an editor's "Dealt with"
     app.register_blueprint(organisers.blueprint)  # /confirm/<token> from reminder e-mails
     app.register_blueprint(admin.blueprint)       # /admin/sources
+    from . import coverage
+
+    app.register_blueprint(coverage.blueprint)    # /coverage for commissioners, its downloads and /api/coverage
+    app.register_blueprint(health.blueprint)      # /healthz for load balancers and monitoring
+    from . import openreferral
+    app.register_blueprint(openreferral.blueprint)  # /openreferral/: the Open Referral UK 3.0 feed
+    from . import shortlist
+
+    shortlist.register(app)                       # /shortlist and its short link /s/<code>
     register_error_handlers(app)
     app.teardown_appcontext(_close_session)
-    app.after_request(_security_headers)
+    security.init_security(app, settings)          # headers, size cap, proxies, rate limits, sign-in lockout (after every blueprint)
+    from . import compress
+
+    compress.init_app(app)                        # gzip for JSON and the map's GeoJSON
     app.jinja_env.globals["settings"] = settings
     if settings.warm_start:
         threading.Thread(target=warm_caches, args=(app,), name="assetmap-warm-start", daemon=True).start()
+        from assetmap.search.heal import keep_caught_up
+
+        keep_caught_up(settings, app.extensions["assetmap"]["sessions"])   # the search index catches up in the background (search/heal.py)
     return app
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key; a random one only in development, where losing sessions at a restart does not matter.
+
+    In production several workers (and the reminders command) must share one key, or a sign-in made
+    by one worker and a confirm link signed by the command would fail on another: refuse to start.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.env == "development":
+        return secrets.token_hex(32)
+    raise AssetmapError("SECRET_KEY is not set: set it to a long random text shared by every web server "
+                        "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'), "
+                        "or set ASSETMAP_ENV=development on a machine for development only")
 
 
 def warm_caches(app: Flask) -> None:
@@ -133,15 +164,3 @@ def _close_session(_error):
     if session is not None:
         session.close()
 
-
-def _security_headers(response):
-    """No inline scripts anywhere, so the policy can forbid them; tiles are the only outside images."""
-    tile_host = urlsplit(get_settings().tile_url.replace("{s}", "a")).netloc
-    img = "'self' data:" + (f" https://{tile_host}" if tile_host else "")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {img}; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response

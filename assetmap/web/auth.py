@@ -3,7 +3,8 @@
 Flask-Login keeps the signed-in account in the session cookie (HttpOnly, SameSite=Lax, Secure when
 ``ASSETMAP_HTTPS`` is set); Flask-WTF puts a CSRF token on every form and refuses a POST without
 one. Residents never sign in: only the editor pages and actions need an account. A visitor who is
-not signed in is sent to ``/login``; a signed-in account without the role gets 403.
+not signed in is sent to ``/login``; a signed-in account without the role gets 403. Repeated failed
+sign-ins lock the account, and the address, for a while (``security.SignInGuard``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -113,16 +114,23 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
-        user = users.authenticate(session, form.email.data, form.password.data, get_settings().clock())
-        if user is not None:
-            account = Account(user.id, user.email, user.role)
-            session.commit()
-            login_user(account)
-            return redirect(_safe_next(request.args.get("next")))
-        error = "That email address and password do not match an account."
-    status = 401 if error else 200
+        guard, address = current_app.extensions["assetmap"]["signin_guard"], request.remote_addr or "unknown"
+        error = guard.refusal(form.email.data, address)   # a locked account is refused before its password is checked
+        if error:
+            status = 429
+        else:
+            session = get_session()
+            user = users.authenticate(session, form.email.data, form.password.data, get_settings().clock())
+            if user is not None:
+                account = Account(user.id, user.email, user.role)
+                session.commit()
+                guard.succeeded(form.email.data)
+                login_user(account)
+                return redirect(_safe_next(request.args.get("next")))
+            guard.failed(form.email.data, address)
+            error, status = "That email address and password do not match an account.", 401
     return render_template("login.html", form=form, error=error, next=request.args.get("next", "")), status
 
 

@@ -10,11 +10,12 @@ from assetmap.search.params import check_params
 from .errors import BadRequest
 
 MAX_PER_PAGE = 100
+MAX_DIGITS = 6   # page and per_page: more digits than any page number there can be
 # argument name → (SearchParams field, kind)
 ARGUMENTS = {
     "q": ("text", "text"), "near": ("near", "text"), "radius_km": ("radius_km", "number"),
     "category": ("categories", "list"), "audience": ("audience", "list"), "day": ("days", "list"),
-    "time": ("times", "list"), "delivery": ("delivery", "list"), "accessibility": ("accessibility", "list"),
+    "time": ("times", "list"), "delivery": ("delivery", "list"), "accessibility": ("accessibility", "list"), "capacity": ("capacity", "list"),
     "free": ("free_only", "flag"), "status": ("status", "text"), "freshness": ("freshness", "text"),
     "page": ("page", "int"), "per_page": ("per_page", "int"),
 }
@@ -45,8 +46,9 @@ def search_params(args: MultiDict, per_page: int = 20) -> SearchParams:
     values.setdefault("page", 1)
     for name in ("page", "per_page"):
         field = ARGUMENTS[name][0]
-        if not str(values[field]).isdigit():
-            raise BadRequest(f"{name} must be a whole number, not {values[field]!r}")
+        raw = str(values[field])
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS):   # "²" is a digit to str.isdigit; int() refuses 4,301 digits
+            raise BadRequest(f"{name} must be a whole number (digits 0-9, at most {MAX_DIGITS}), not {raw[:20]!r}")
         values[field] = int(values[field])
     if values["per_page"] > MAX_PER_PAGE:
         raise BadRequest(f"per_page must be at most {MAX_PER_PAGE}")

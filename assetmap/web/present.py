@@ -182,3 +182,212 @@ def sms_text(activities: list[Activity]) -> str:
         parts = [activity.name, activity.schedule_text, activity.postcode or "", activity.phone or ""]
         lines.append(" · ".join(p.strip() for p in parts if p and p.strip()))
     return "\n".join(lines)
+
+
+# --- Tidy facts for the pages: one style for times, costs, places and distances --------------------
+
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
+KM_PER_MILE = 1.609344
+SUMMARY_CHARS = 140
+
+
+def clock_time(value: dt.time) -> str:
+    """10:00 → "10am", 13:30 → "1:30pm", 12:00 → "12pm": the way people say times in England."""
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _session_line(days: tuple[str, ...], opens: dt.time | None, closes: dt.time | None, frequency: str,
+                  weeks: tuple[int, ...]) -> str:
+    """"Wednesdays, 1:30pm to 2:30pm", "2nd and 4th Wednesday of the month, 10am to 12pm", "Every day, 9am to 5pm"."""
+    from assetmap.vocab import DAY_LABELS, DAYS
+
+    names = [DAY_LABELS[d] for d in DAYS if d in days]
+    if frequency == "daily" or len(names) == 7:
+        when = "Every day"
+    elif weeks:
+        when = f"{_joined([ORDINALS.get(w, str(w)) for w in weeks])} {_joined(names)} of the month"
+        when = when[0].upper() + when[1:]
+    elif frequency == "fortnightly":
+        when = f"Every other {_joined(names)}"
+    else:
+        when = _joined([n + "s" for n in names])
+    if opens and closes:
+        return f"{when}, {clock_time(opens)} to {clock_time(closes)}"
+    return f"{when}, from {clock_time(opens)}" if opens else when
+
+
+def when_line(activity: Activity) -> str:
+    """When it meets in one style, from the typed schedule; the text as written when the schedule says no more."""
+    from assetmap.schedule import Schedule, parse_schedule
+
+    schedule = Schedule.from_extra(activity.extra)
+    if schedule is None and activity.schedule_text:   # a record made before schedules were typed: read its text now
+        schedule = parse_schedule(activity.schedule_text).schedule
+    if schedule is None or schedule.frequency == "irregular" or not (schedule.days or schedule.dates):
+        return (activity.schedule_text or "").strip()
+    times = f", {clock_time(schedule.opens)} to {clock_time(schedule.closes)}" if schedule.opens and schedule.closes else ""
+    if schedule.frequency == "once" and schedule.dates:
+        return "; ".join(f"{d:%A} {d.day} {d:%B %Y}" for d in schedule.dates) + times
+    sessions = schedule.sessions or ()
+    lines = [_session_line(s.days, s.opens, s.closes, schedule.frequency, s.week_of_month) for s in sessions if s.days]
+    if not lines:
+        lines = [_session_line(schedule.days, schedule.opens, schedule.closes, schedule.frequency, schedule.week_of_month)]
+    line = "; ".join(dict.fromkeys(lines))
+    return line + " (term time only)" if schedule.term_time_only else line
+
+
+FREE_WORDS = re.compile(r"^\W*(free|£?\s*0(\.00)?|nil|no charge|none|no cost|free of charge)\W*(\(?\s*free\s*\)?)?\W*$", re.IGNORECASE)
+DONATION = re.compile(r"\b(donation|donations|pay what you (can|feel)|voluntary contribution)\b", re.IGNORECASE)
+PRICE = re.compile(r"^\W*£\s*(\d+(?:\.\d\d)?)\s*(?:(?:per|a|each|/)\s*(session|class|week|visit|month|year|meeting|person|hour))?\W*$",
+                   re.IGNORECASE)
+
+
+def cost_line(activity: Activity) -> str:
+    """Costs in one style: "Free", "£2 a session", "Donation"; any other wording as written."""
+    text = " ".join((activity.cost_text or "").split())
+    if not text:
+        return "Free" if activity.is_free else ""
+    if FREE_WORDS.match(text):
+        return "Free"
+    if DONATION.search(text) and len(text) <= 40:
+        return "Donation"
+    price = PRICE.match(text)
+    if price:
+        amount = price.group(1).removesuffix(".00")
+        return f"£{amount} a {(price.group(2) or 'session').lower()}"
+    return text
+
+
+def address_line(activity: Activity) -> str:
+    """The address's lines joined with commas, each once, the postcode last (the venue is shown apart)."""
+    lines = [part.strip(" ,;") for part in re.split(r"[\n\r;,]+", activity.address or "")]
+    seen, kept = set(), []
+    venue = (activity.venue or "").strip().lower()
+    for part in lines:
+        if part and part.lower() not in seen and part.lower() != venue:
+            seen.add(part.lower())
+            kept.append(part)
+    postcode = (activity.postcode or "").strip()
+    if postcode and postcode.replace(" ", "").lower() not in "".join(kept).replace(" ", "").lower():
+        kept.append(postcode)
+    return ", ".join(kept)
+
+
+def summary(activity: Activity, limit: int = SUMMARY_CHARS) -> str:
+    """The description's first sentence or line, cut at a word before ``limit`` characters ("…")."""
+    text = " ".join((activity.description or "").split())
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0] if " " in first[:limit] else first[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def distance_words(km: float, units: str = "miles") -> str:
+    """"0.4 miles away", "12 miles away" (or km as the setting says)."""
+    value, unit = (km, "km") if units == "km" else (km / KM_PER_MILE, "miles")
+    if value < 0.1:
+        return f"Under 0.1 {unit} away"
+    if unit == "miles" and round(value, 1) == 1.0:
+        return "1 mile away"
+    number = f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    return f"{number} {unit} away"
+
+
+def limit_words(km: float, units: str = "miles") -> str:
+    """A search's distance limit: "3 miles", "5 km"."""
+    value = km if units == "km" else km / KM_PER_MILE
+    number = f"{value:.1f}".removesuffix(".0")
+    return f"{number} {'km' if units == 'km' else ('mile' if number == '1' else 'miles')}"
+
+
+def widening_note(limit_km: float, within: int, nearest_km: float | None, units: str = "miles") -> str:
+    """What a near search that found too few close by says: "Nothing within 3 miles; the nearest are 14 miles away"."""
+    limit = limit_words(limit_km, units)
+    further = "" if nearest_km is None else distance_words(nearest_km, units)
+    if within == 0:
+        return f"Nothing within {limit}; the nearest are {further}." if further else f"Nothing within {limit}."
+    what = "1 activity" if within == 1 else f"{within} activities"
+    tail = f"; others further away are shown too (the next is {further})" if further else ""
+    return f"Only {what} within {limit}{tail}."
+
+
+def area_line(ward: str | None, council: str | None) -> str:
+    """"In Sale Central, Trafford": the ward and council names (either alone when only one is known)."""
+    names = [n for n in (ward, council) if n]
+    if ward and council and ward.strip().lower() == council.strip().lower():
+        names = [council]
+    return f"In {', '.join(names)}" if names else ""
+
+
+REMOTE_WORDS = {("telephone",): "By phone", ("online",): "Online", ("online", "telephone"): "By phone or online"}
+
+
+def serves_line(activity: Activity, area_names: list[str]) -> str:
+    """For a record that serves an area rather than a spot: "Serves all of Trafford", "By phone, anywhere in Kent".
+
+    A phone or online service (nothing in person) says how and where; one with a service area says
+    so instead of a distance to its office. "" when the record is simply at a place.
+    """
+    delivery = tuple(sorted(d for d in activity.delivery or [] if d in ("online", "telephone")))
+    remote = bool(delivery) and "in_person" not in (activity.delivery or [])
+    where = _joined(area_names) if area_names else ""
+    if remote:
+        how = REMOTE_WORDS.get(delivery, "By phone or online")
+        return f"{how}, anywhere in {where}" if where else f"{how}, from anywhere"
+    if where:
+        return f"Serves all of {where}"
+    return ""
+
+
+def capacity_label(activity: Activity) -> str:
+    """"Taking new people" / "Waiting list" / "Needs a referral", or "" when the record does not say."""
+    from assetmap.vocab import CAPACITY_LABELS
+
+    return CAPACITY_LABELS.get(activity.capacity or "", "")
+
+
+LINKABLE = re.compile(
+    r"(?P<url>\b(?:https?://|www\.)[^\s<>\"']+)"
+    r"|(?P<email>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b)",
+    re.IGNORECASE,
+)
+TRAILING = ".,;:!?)]}'\""
+
+
+def linkify(text: str | None):
+    """Text with its web addresses and e-mail addresses made into links: escaped first, then linked.
+
+    Only http(s) and mailto links are made; each web link carries rel="nofollow noopener". The
+    result is Markup, safe to put in a template as it is.
+    """
+    from markupsafe import Markup, escape
+
+    raw = text or ""
+    out, last = [], 0
+    for match in LINKABLE.finditer(raw):
+        found = match.group(0)
+        stripped = found.rstrip(TRAILING)
+        if found.endswith(")") and stripped.count("(") < found[:len(stripped) + 1].count("(") and "(" in stripped:
+            stripped = found[:len(stripped) + 1]   # keep a closing bracket that is part of the address (Wikipedia links)
+        out.append(escape(raw[last:match.start()]))
+        if match.group("email"):
+            out.append(Markup('<a href="mailto:{0}">{0}</a>').format(stripped))
+        else:
+            href = stripped if stripped.lower().startswith(("http://", "https://")) else "https://" + stripped
+            out.append(Markup('<a href="{0}" rel="nofollow noopener">{1}</a>').format(href, stripped))
+        out.append(escape(found[len(stripped):]))
+        last = match.end()
+    out.append(escape(raw[last:]))
+    return Markup("").join(out)
+
+
+def spoken_times(text: str) -> str:
+    """24-hour times in a line ("Next: Wednesday 24 June, 13:30") said the same way as the schedule ("1:30pm")."""
+    return re.sub(r"\b([01]?\d|2[0-3]):([0-5]\d)\b", lambda m: clock_time(dt.time(int(m.group(1)), int(m.group(2)))), text or "")

@@ -43,7 +43,8 @@ ACTIVITIES = [
     # Loneliness, befriending, social
     dict(key="telephone-friendship", name="Telephone Friendship Line",
          description="A volunteer rings you every week for a chat. For older people who feel lonely or cut off, or simply would like someone to talk to.",
-         categories=["befriending", "older-people"], audience=["Older people"], place=None, delivery=["telephone"], service_area=[TRAFFORD], schedule=[], schedule_text="A weekly call at a time that suits you"),
+         categories=["befriending", "older-people"], audience=["Older people"], place=None, delivery=["telephone"], service_area=[TRAFFORD], schedule=[], schedule_text="A weekly call at a time that suits you",
+         capacity="waiting_list"),
     dict(key="coffee-chat-urmston", name="Coffee and Chat",
          description="Drop in for a brew and a natter. A warm welcome for anyone who wants to meet new people and make friends.",
          categories=["befriending"], place="urmston", schedule=["fri morning"], schedule_text="Fridays 10am to 12"),

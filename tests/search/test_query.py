@@ -113,11 +113,21 @@ def test_freshness_of_each_hit_uses_the_settings_clock_and_thresholds(catalogue)
         assert hit.freshness.state == _freshness(SPECS[catalogue.key_of(hit.activity.id)])
 
 
+def test_capacity_filters_on_both_backends(catalogue):
+    assert keys(catalogue, search(catalogue, capacity=("waiting_list",))) == ["telephone-friendship"]
+    assert search(catalogue, capacity=("Waiting list",)).total == 1                      # as a form or URL may write it
+    assert search(catalogue, text="lonely", capacity=("accepting",)).total == 0
+    with pytest.raises(SearchError, match="capacity"):
+        search(catalogue, capacity=("full",))
+
+
 def test_facets_count_every_filter_over_the_results(catalogue):
     results = search(catalogue)
     expected = oracle()
     facets = results.facets
-    assert set(facets) == {"categories", "delivery", "days", "times", "free", "status", "freshness", "audience", "accessibility"}
+    assert set(facets) == {"categories", "delivery", "days", "times", "free", "status", "freshness", "audience", "accessibility", "capacity"}
+    capacities = [SPECS[k]["capacity"] for k in expected if SPECS[k].get("capacity")]
+    assert facets["capacity"] == {c: capacities.count(c) for c in set(capacities)}
     assert facets["categories"]["walking"] == sum("walking" in SPECS[k]["categories"] for k in expected)
     assert facets["delivery"]["telephone"] == sum("telephone" in SPECS[k].get("delivery", []) for k in expected)
     assert facets["free"]["yes"] == sum(SPECS[k].get("is_free", True) for k in expected)

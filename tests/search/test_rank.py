@@ -56,6 +56,19 @@ def test_order_is_band_then_sink_then_distance_then_score():
     assert order.tolist() == [3, 2, 1, 0, 4]   # same band: current by distance (tie: higher score), stale, weak match
 
 
+def test_among_equally_relevant_results_fresher_then_nearer_come_first():
+    rows = np.arange(4)
+    score = np.array([10.0, 9.6, 9.4, 2.0], dtype=np.float32)    # rows 0-2 in the strong band, row 3 weak
+    sink = np.zeros(4, dtype=np.int8)
+    ageing = np.array([True, False, False, False])               # the best score was checked 11 months ago
+    km = np.array([0.5, 2.0, 1.0, 0.1])
+    order = order_rows(rows, score, sink, np.zeros(4), None, has_text=True, limit=4, ageing=ageing)
+    assert order.tolist() == [1, 2, 0, 3]   # fresh ones first (by score), then the ageing one, the weak match last
+    near = order_rows(rows, score, sink, np.zeros(4), km, has_text=True, limit=4, ageing=ageing)
+    assert near.tolist() == [2, 1, 0, 3]    # near a place: fresh ones nearest first
+    assert order_rows(rows, score, sink, np.zeros(4), None, has_text=True, limit=4).tolist() == [0, 1, 2, 3]
+
+
 def test_with_no_words_nearest_first_and_with_nothing_freshest_first():
     rows = np.arange(3)
     verified = np.array([100.0, 300.0, np.nan])

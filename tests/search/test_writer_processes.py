@@ -20,7 +20,7 @@ import json, os, sys, time, types
 from whoosh import index as whoosh_index
 from assetmap.config import Settings
 from assetmap.search.background import IndexFeed
-from assetmap.search.schema import INDEX_NAME, make_schema
+from assetmap.search.schema import INDEX_NAME, SOURCE_COLUMNS, make_schema
 
 index_dir = sys.argv[1]
 whoosh_index.create_in(index_dir, make_schema(), indexname=INDEX_NAME)
@@ -28,7 +28,8 @@ session = types.SimpleNamespace(get_bind=lambda: types.SimpleNamespace(dialect=t
 feed = IndexFeed(Settings(index_dir=index_dir))
 assert feed.start(session, 10**6)
 row = ["", "Walking group", "A gentle walk", ["walking"], [], [], "", None, "", None, [], "active", None, None,
-       53.4, -2.3, None, None, [], None, "hash"]
+       53.4, -2.3, None, None, [], None, "hash", None]   # SOURCE_COLUMNS, in order (capacity last)
+assert len(row) == len(SOURCE_COLUMNS)
 feed._jobs.put(("index", [tuple([f"id-{i}", *row[1:], None, None]) for i in range(2_000)]))
 
 def children(pid):

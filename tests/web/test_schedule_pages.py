@@ -55,10 +55,10 @@ def test_a_past_one_off_event_says_it_has_ended_and_keeps_its_text(events):
 def test_at_2302_a_1330_session_is_next_week_not_today(events):
     client, ids = events
     html = client.get(f"/activities/{ids['walk']}").get_data(as_text=True)
-    assert "Next: Wednesday 24 June, 13:30" in html and "Today" not in html and "has ended" not in html
+    assert "Next: Wednesday 24 June, 1:30pm" in html and "Today" not in html and "has ended" not in html
 
 
 def test_an_upcoming_dated_event_names_its_date(events):
     client, ids = events
     html = client.get(f"/activities/{ids['summer']}").get_data(as_text=True)
-    assert "Next: Saturday 20 June, 11:00" in html and "has ended" not in html
+    assert "Next: Saturday 20 June, 11am" in html and "has ended" not in html

@@ -1,0 +1,25 @@
+"""Production web server settings: ``gunicorn -c python:assetmap.web.gunicorn_conf``.
+
+Several worker processes, each with a few threads, behind a reverse proxy (nginx, a cloud load
+balancer) that terminates HTTPS. Each worker makes its own app (no ``preload_app``): database
+connection pools and the search snapshot must not be shared across a fork. Settings come from the
+environment as for every assetmap command (``DATABASE_URL``, ``SECRET_KEY``, ``ASSETMAP_*``);
+anything here can be overridden on the command line or in ``GUNICORN_CMD_ARGS``
+(e.g. ``--bind 0.0.0.0:8000 --workers 8``). See deploy/ for a systemd unit and an nginx snippet.
+"""
+
+import multiprocessing
+
+wsgi_app = "assetmap.web:create_app()"
+bind = "127.0.0.1:8000"                        # only the proxy on this machine talks to it; --bind to change
+workers = multiprocessing.cpu_count() * 2      # search is CPU work in numpy: about two per core
+worker_class = "gthread"
+threads = 4                                    # threads wait on the database without holding a whole process
+timeout = 120                                  # an admin's spreadsheet upload runs its ingest inside the request
+graceful_timeout = 30
+keepalive = 5
+max_requests = 5000                            # recycle workers now and then, so memory cannot creep for months
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = "127.0.0.1"              # assetmap trusts X-Forwarded-* itself through ASSETMAP_PROXY_COUNT
