@@ -157,3 +157,30 @@ def test_common_lexemes_are_read_again_after_some_minutes(pg):
     pg.execute(sa.text("DELETE FROM pg_statistic WHERE starelid = 'activity_search'::regclass"))
     assert pg_backend.common_lexemes(pg, now=1000.0 + pg_backend.COMMON_LEXEMES_SECONDS - 1) == first
     assert pg_backend.common_lexemes(pg, now=1000.0 + pg_backend.COMMON_LEXEMES_SECONDS + 1) == "{}"
+
+
+def test_the_one_write_path_defers_the_trigger_and_refreshes_what_it_changed(pg_engine, settings):
+    """``changes.writing`` on PostgreSQL: no per-row trigger during the transaction, the changed rows refreshed before commit."""
+    from sqlalchemy.orm import sessionmaker
+
+    from assetmap import changes
+
+    connection = pg_engine.connect()
+    outer = connection.begin()
+    try:
+        sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        activity = make_activity(name="Tuesday knitting circle")
+        with sessions.begin() as session:
+            pg_backend.ensure_schema(session)
+            session.add(activity)
+        document = sa.text("SELECT document::text FROM activity_search WHERE activity_id = :id")
+        with changes.writing(settings, sessions, changes.editor_actor("editor@example.org")) as tx:
+            tx.edit_activity(activity.id, {"name": "Thursday crochet circle"})
+            tx.session.flush()
+            assert "crochet" not in tx.session.scalar(document, {"id": activity.id})   # deferred: the trigger did not run
+        with sessions() as session:
+            assert "crochet" in session.scalar(document, {"id": activity.id})
+            assert "crochet" in set(session.scalars(sa.text("SELECT word FROM search_word")))
+    finally:
+        outer.rollback()
+        connection.close()
