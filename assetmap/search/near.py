@@ -65,8 +65,14 @@ def _is_place(places: Gazetteer, words: Sequence[str], typed: Sequence[str], aft
     """A run of query words names a place: exactly, or as the start of names when typed like a name."""
     if places.exact(words):
         return True
-    looks_like_name = after_near or (typed and typed[0][:1].isupper())
-    return bool(looks_like_name and len(words[0]) >= 3 and places.starting_with(words))
+    capitalised = bool(typed) and typed[0][:1].isupper()
+    if not ((after_near or capitalised) and len(words[0]) >= 3):
+        return False
+    if places.starting_with(words):
+        return True
+    # "walking near Glossop": a town that names no ward or council of its own, inside a ward's name ("Old Glossop");
+    # only a capitalised name after "near", so everyday words ("near water") stay words.
+    return after_near and capitalised and len(words[0]) >= 4 and bool(places.containing(words))
 
 
 def split_place(session: Session, words: Sequence[str], typed: Sequence[str]) -> tuple[list[str], str]:

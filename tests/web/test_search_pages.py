@@ -60,6 +60,14 @@ def test_a_town_outside_the_gazetteer_is_found_from_the_ward_names(client):
     assert response.status_code == 200 and "near Glossop" in html and "widening-note" in html
 
 
+def test_a_town_typed_after_near_in_the_query_is_found_from_the_ward_names(client):
+    """"walking near Glossop" in the one box: Glossop names no ward, but "Old Glossop" holds it (capitalised, after "near")."""
+    html = client.get("/?q=walking+near+Glossop").get_data(as_text=True)
+    assert 'data-here-label="Glossop"' in html and "widening-note" in html
+    lower = client.get("/?q=walking+near+glossop").get_data(as_text=True)
+    assert "data-here-label" not in lower          # an uncapitalised word stays a search word
+
+
 def test_a_place_that_cannot_be_found_keeps_the_search_on_the_page_with_close_names(client):
     response = client.get("/?q=walking&near=Stretferd")
     html = unescape(response.get_data(as_text=True))
