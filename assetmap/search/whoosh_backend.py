@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -362,7 +363,25 @@ _open_lock = threading.Lock()
 log = logging.getLogger(__name__)
 
 
+SNAPSHOT_TRIES = 5   # a generation replaced between listing its files and opening them: look again
+
+
 def current_snapshot(index_dir: str, wait: bool = False) -> Snapshot:
+    """``_current_snapshot``, looking again when a writer replaced the generation while it was being opened.
+
+    Whoosh lists the index's table-of-contents files, then opens the newest; a writer committing in
+    between (the web app's background catch-up, an editor's save) removes the one listed, and the
+    open fails with FileNotFoundError. The newer generation is there: a second look finds it.
+    """
+    for attempt in range(SNAPSHOT_TRIES - 1):
+        try:
+            return _current_snapshot(index_dir, wait)
+        except FileNotFoundError:
+            time.sleep(0.02 * (attempt + 1))
+    return _current_snapshot(index_dir, wait)
+
+
+def _current_snapshot(index_dir: str, wait: bool = False) -> Snapshot:
     """The snapshot to search: the newest generation's, except while a newer one loads in the background.
 
     A process with no snapshot yet loads one now. One that has a snapshot and finds the index
