@@ -1,11 +1,10 @@
 """A real server on a free port and Debian's Chromium driven by Playwright (never `playwright install`)."""
 
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from ..web.conftest import web_settings  # noqa: F401 (the same small real database)
+from .serving import served
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -16,12 +15,8 @@ def live_server(web_settings):  # noqa: F811
     from assetmap.web import create_app
 
     app = create_app(web_settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

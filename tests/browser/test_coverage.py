@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from assetmap import db
 from assetmap.coverage import board_map, coverage_geojson, coverage_table
 
 from ..web.coverage_data import GREATER_MANCHESTER_ICB, TRAFFORD, build_coverage_copy
+from .serving import serious_violations, served
 
 pytestmark = pytest.mark.browser
 VENDOR = Path(board_map.__file__).resolve().parents[1] / "web" / "static" / "vendor"
@@ -30,18 +29,9 @@ def coverage_server(coverage_settings):
     from assetmap.web import create_app
 
     app = create_app(coverage_settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(app) as url:
+        yield url
 
-
-def _serious_violations(page) -> list[str]:
-    page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def _map_drawn(page) -> int:
@@ -55,7 +45,7 @@ def test_map_draws_every_area_of_the_table(page, coverage_server):
     assert rows == 21 and _map_drawn(page) == rows
     assert page.locator("path.cov-area").count() == rows
     assert page.locator("#coverage-legend li").count() >= 3 and page.locator("#coverage-map-section").is_visible()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_switch_category_then_drill_down_then_download_csv(page, coverage_server):
@@ -72,7 +62,7 @@ def test_switch_category_then_drill_down_then_download_csv(page, coverage_server
         page.get_by_role("link", name="spreadsheet (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(info.value.path().read_text(encoding="utf-8"))))
     assert len(rows) == 21 and sum(int(r["activities"]) for r in rows) == 3   # the three walking activities placed in Trafford
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_areas_on_the_map_work_from_the_keyboard(page, coverage_server):
@@ -93,7 +83,7 @@ def test_phone_sized_screen_is_not_wider_than_the_page(browser, coverage_server)
     page.goto(f"{coverage_server}/coverage?level=ward&within={TRAFFORD}")
     _map_drawn(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     context.close()
 
 

@@ -2,17 +2,16 @@
 and see the new freshness line on the public page and the change in the record's history."""
 
 import datetime as dt
-import threading
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from assetmap import users
 from assetmap.models import Activity
 
 from ..conftest import FIXED_NOW
 from ..factories import private_copy
+from .serving import serious_violations, served
 
 pytestmark = pytest.mark.browser
 EDITOR = ("browser.editor@example.org", "browser editor password")
@@ -30,18 +29,9 @@ def editor_server(web_settings, tmp_path_factory):
         old = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)   # two more records due for a check, so the queue has several
         session.execute(sa.update(Activity).where(Activity.name.in_(["Sale health walk", "Stretford singing for lung health"]))
                         .values(last_verified=old))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(app) as url:
+        yield url
 
-
-def _serious_violations(page) -> list[str]:
-    page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_an_editor_verifies_one_record_and_edits_another(page, editor_server):
@@ -51,7 +41,7 @@ def test_an_editor_verifies_one_record_and_edits_another(page, editor_server):
     page.get_by_label("Password").fill(EDITOR[1])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{editor_server}/review")
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
     rows = page.locator("tr.queue-item")
     first_name = rows.first.locator("th a").inner_text()
@@ -68,7 +58,7 @@ def test_an_editor_verifies_one_record_and_edits_another(page, editor_server):
     page.get_by_label("Did you also check the whole record?").select_option("seen_running")
     page.get_by_role("button", name="Show what will change").click()
     assert "0161 496 0000" in page.locator("table.changes").inner_text()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{editor_server}/activities/{second_id}")
     assert "Seen running by an editor on 15 Jun 2026" in page.locator(".freshness").inner_text()
@@ -80,4 +70,4 @@ def test_an_editor_verifies_one_record_and_edits_another(page, editor_server):
     page.goto(f"{editor_server}/activities/{second_id}/history")
     history = page.locator("table.history").inner_text()
     assert "0161 496 0000" in history and "verify" in history and EDITOR[0] in history
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []

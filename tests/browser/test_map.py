@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from .serving import serious_violations
+
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -15,12 +17,6 @@ def _marker_total(page) -> int:
     singles = page.locator(".leaflet-marker-icon:not(.marker-cluster)").count()
     return singles + sum(int(text) for text in clusters)
 
-
-def _serious_violations(page) -> list[str]:
-    """axe-core from the app's own static folder (the page's policy forbids injected inline scripts)."""
-    page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_search_by_text_shows_every_located_result_as_a_marker(page, live_server):
@@ -55,7 +51,7 @@ def test_activity_page_and_shortlist_print_view(page, live_server):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "shortlist-print.png"), full_page=True)
     assert not page.locator("button").first.is_visible() if page.locator("button").count() else True
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_pages_work_without_javascript(browser, live_server):
@@ -71,14 +67,14 @@ def test_pages_work_without_javascript(browser, live_server):
 @pytest.mark.parametrize("path", ["/?q=walking", "/about"])
 def test_no_serious_accessibility_violations(page, live_server, path):
     page.goto(f"{live_server}{path}")
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_activity_page_has_no_serious_accessibility_violations(page, live_server):
     page.goto(f"{live_server}/?q=lung")
     page.locator(".result h2 a").first.click()
     page.wait_for_selector("h1")
-    assert _serious_violations(page) == [] and page.dialogs == []
+    assert serious_violations(page) == [] and page.dialogs == []
 
 
 def test_ward_outlines_can_be_switched_on(page, live_server):

@@ -4,17 +4,16 @@ outbox, presses "All still correct", and the public page then says the organiser
 import dataclasses
 import datetime as dt
 import email
-import threading
 from email import policy
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from assetmap import confirm
 from assetmap.models import Activity, Organisation
 
 from ..factories import private_copy
+from .serving import served
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +29,8 @@ def organiser_server(web_settings, tmp_path_factory):
     with app.extensions["assetmap"]["sessions"].begin() as session:
         session.execute(sa.update(Organisation).where(Organisation.name == "Sale <b>Friends</b>").values(email="friends@example.org"))
         session.execute(sa.update(Activity).where(Activity.name == "Sale health walk").values(last_verified=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, dataclasses.replace(settings, base_url=f"http://127.0.0.1:{server.server_port}"), folder
-    server.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(app) as url:
+        yield app, dataclasses.replace(settings, base_url=url), folder
 
 
 def test_an_organiser_confirms_from_the_outbox_link_and_the_public_page_says_so(organiser_server, page):
