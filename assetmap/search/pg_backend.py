@@ -13,7 +13,6 @@ Python code as for Whoosh; only word matching and scoring run in SQL.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Sequence
 
@@ -24,21 +23,15 @@ from sqlalchemy.orm import Session
 from assetmap import taxonomy
 from assetmap.search.errors import SearchIndexError
 from assetmap.search.near import NearPoint
+from assetmap.search.pg_table import FILTER_COLUMNS, FROM_ACTIVITY, candidates, directory, reach_box, select_columns, table_of
 from assetmap.search.rank import concept_score
-from assetmap.search.schema import FACET_RULES
 from assetmap.search.spelling import Lexicon, edit_distance, max_distance_for
-from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, multi_from_keys
+from assetmap.search.table import Table
 from assetmap.search.text import NOT_JOINED, QueryPlan, alternative_scales, category_label, evened
 from assetmap.words import JOIN_CHARS
 
 RANK_WEIGHTS = "{0.1, 0.6, 0.8, 1.0}"   # D, C (description …), B (categories, audience), A (name)
 ACCENTS = ("áàâäãåéèêëíìîïóòôöõúùûüçñýÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑÝ", "aaaaaaeeeeiiiiooooouuuucnyaaaaaaeeeeiiiiooooouuuucny")
-FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
-                  "schedule", "status", "is_free", "service_area", "group_id", "capacity")
-# Each activity's group of linked duplicates, so a group is shown once (rows only for linked activities).
-FROM_ACTIVITY = "activity a JOIN activity_search s ON s.activity_id = a.id LEFT JOIN duplicate_group g ON g.activity_id = a.id"
-
-
 def _category_words_sql() -> str:
     """An IMMUTABLE function turning a categories JSON list into its slugs' and labels' words, in list order.
 
@@ -103,6 +96,15 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS ix_activity_search_serves ON activity_search USING gin (serves) WHERE remote",
     "CREATE INDEX IF NOT EXISTS ix_activity_search_everywhere ON activity_search (activity_id) "
     "WHERE remote AND lat IS NULL AND serves = '{}'",
+    # Which transaction last wrote each entry, a row per deleted activity, and the tables' incarnation: what
+    # each process's copy of the filter columns (``pg_table``) reads to stay current.
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_changed ON activity_search (changed_xid)",
+    """CREATE TABLE IF NOT EXISTS search_removed (
+        activity_id varchar(36) NOT NULL, removed_xid xid8 NOT NULL DEFAULT pg_current_xact_id())""",
+    "CREATE INDEX IF NOT EXISTS ix_search_removed_xid ON search_removed (removed_xid)",
+    "CREATE TABLE IF NOT EXISTS search_state (token text NOT NULL)",
+    "INSERT INTO search_state (token) SELECT gen_random_uuid()::text WHERE NOT EXISTS (SELECT 1 FROM search_state)",
     "CREATE TABLE IF NOT EXISTS search_word (word text PRIMARY KEY)",
     "DROP INDEX IF EXISTS ix_search_word_trigram",  # a GIN index in the first version: GiST serves nearest-first
     "CREATE INDEX IF NOT EXISTS ix_search_word_nearest ON search_word USING gist (word gist_trgm_ops)",
@@ -167,10 +169,11 @@ TRIGGERS = [
         IF current_setting('assetmap.defer_search', true) = 'on' THEN
             RETURN NEW;
         END IF;
-        INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
-            VALUES (NEW.id, assetmap_search_document(NEW), NEW.lat, NEW.lon, assetmap_is_remote(NEW.delivery), assetmap_codes(NEW.service_area))
+        INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves, changed_xid)
+            VALUES (NEW.id, assetmap_search_document(NEW), NEW.lat, NEW.lon, assetmap_is_remote(NEW.delivery), assetmap_codes(NEW.service_area),
+                    pg_current_xact_id())
             ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
-                                                    remote = EXCLUDED.remote, serves = EXCLUDED.serves;
+                                                    remote = EXCLUDED.remote, serves = EXCLUDED.serves, changed_xid = EXCLUDED.changed_xid;
         INSERT INTO search_word (word) SELECT DISTINCT w FROM {_words_sql('NEW')} WHERE {WORDS_WHERE} ON CONFLICT DO NOTHING;
         RETURN NEW;
     END $$""",
@@ -184,6 +187,22 @@ TRIGGERS = [
     END $$""",
     """CREATE OR REPLACE TRIGGER organisation_search_refresh AFTER UPDATE OF name ON organisation
         FOR EACH ROW EXECUTE FUNCTION assetmap_refresh_organisation()""",
+    """CREATE OR REPLACE FUNCTION assetmap_note_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO search_removed (activity_id) VALUES (OLD.id);
+        RETURN OLD;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER activity_search_removed AFTER DELETE ON activity
+        FOR EACH ROW EXECUTE FUNCTION assetmap_note_removed()""",
+    # A record's group of linked duplicates is one of its filter columns: a new link is a change to it.
+    """CREATE OR REPLACE FUNCTION assetmap_note_group() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE activity_search SET changed_xid = pg_current_xact_id()
+            WHERE activity_id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.activity_id END, CASE WHEN TG_OP <> 'INSERT' THEN OLD.activity_id END);
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER duplicate_group_search AFTER INSERT OR UPDATE OR DELETE ON duplicate_group
+        FOR EACH ROW EXECUTE FUNCTION assetmap_note_group()""",
 ]
 
 
@@ -194,12 +213,12 @@ def ensure_schema(session: Session) -> None:
 
 
 REFRESH_SQL = f"""
-    INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves)
-    SELECT a.id, {_document_sql('a', 'o.name')}, a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area)
+    INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves, changed_xid)
+    SELECT a.id, {_document_sql('a', 'o.name')}, a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area), pg_current_xact_id()
     FROM activity a LEFT JOIN organisation o ON o.id = a.organisation_id
     WHERE {{which}}
     ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
-                                            remote = EXCLUDED.remote, serves = EXCLUDED.serves"""
+                                            remote = EXCLUDED.remote, serves = EXCLUDED.serves, changed_xid = EXCLUDED.changed_xid"""
 REFRESH_WORDS_SQL = (f"INSERT INTO search_word (word) SELECT DISTINCT w FROM activity a, {_words_sql('a')} "
                      f"WHERE {{which}} AND {WORDS_WHERE} ON CONFLICT DO NOTHING")
 
@@ -211,6 +230,8 @@ def build(session: Session) -> int:
     function per row: several times cheaper for a whole table.
     """
     ensure_schema(session)
+    session.execute(sa.text("UPDATE search_state SET token = gen_random_uuid()::text"))   # every process reads its table again
+    session.execute(sa.text("DELETE FROM search_removed"))
     session.execute(sa.text(REFRESH_SQL.format(which="TRUE")))
     session.execute(sa.text(REFRESH_WORDS_SQL.format(which="TRUE")))
     session.execute(sa.text("SELECT gin_clean_pending_list('ix_activity_search_document')"))  # searches read it whole
@@ -240,9 +261,11 @@ def refresh(session: Session, ids: Sequence[str]) -> int:
 
 
 def is_ready(session: Session) -> bool:
+    """Whether this database has the search tables and triggers of this version (an older set is built again by ``build``)."""
     return bool(session.scalar(sa.text(
-        "SELECT to_regclass('activity_search') IS NOT NULL AND EXISTS "  # (tgrelid, tgname): the catalogue's own index
-        "(SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity'::regclass AND tgname = 'activity_search_refresh')")))
+        "SELECT to_regclass('activity_search') IS NOT NULL AND to_regclass('search_state') IS NOT NULL AND "
+        "(SELECT count(*) FROM pg_trigger WHERE tgrelid = 'activity'::regclass "   # (tgrelid, tgname): the catalogue's own index
+        " AND tgname IN ('activity_search_refresh', 'activity_search_removed')) = 2")))
 
 
 def check(session: Session) -> list[str]:
@@ -260,32 +283,6 @@ def check(session: Session) -> list[str]:
             for i, name, missing in rows]
 
 
-JSON_COLUMNS = {"categories", "audience", "delivery", "accessibility", "schedule", "service_area"}
-
-
-def _select_columns() -> str:
-    """Filter columns, JSON lists as their text: identical lists are then decoded once per query, not per row."""
-    return ", ".join(f"a.{c}::text AS {c}" if c in JSON_COLUMNS else "g.group_id" if c == "group_id" else f"a.{c}" for c in FILTER_COLUMNS)
-
-
-def _multi(rows: Sequence, field: str):
-    column, rule = FACET_RULES[field]
-    position = FILTER_COLUMNS.index(column)
-    decode = json.loads if column in JSON_COLUMNS else (lambda value: value)
-    return multi_from_keys([row[position] for row in rows], lambda key: rule(None if key is None else decode(key)))
-
-
-def _table(rows: Sequence) -> Table:
-    return Table(
-        ids=np.array([row.id for row in rows], dtype=object),
-        live=np.ones(len(rows), dtype=bool),
-        lat=np.array([row.lat for row in rows], dtype=float),
-        lon=np.array([row.lon for row in rows], dtype=float),
-        verified=np.array([as_timestamp(row.last_verified) for row in rows], dtype=float),
-        multi={field: _multi(rows, field) for field in MULTI_FIELDS},
-    )
-
-
 def _reach_sql(near: NearPoint | None, radius_km: float | None) -> tuple[str, dict]:
     """A WHERE clause keeping rows in a box round the point, and online or phone services for its areas.
 
@@ -294,13 +291,15 @@ def _reach_sql(near: NearPoint | None, radius_km: float | None) -> tuple[str, di
     """
     if near is None or radius_km is None:
         return "TRUE", {}
-    box = radius_km / 110.0 + 0.01
-    widen = box / max(math.cos(math.radians(near.lat)), 0.1)
-    params = {"south": near.lat - box, "north": near.lat + box, "west": near.lon - widen, "east": near.lon + widen,
-              "codes": sorted(set(near.codes.values()))}
+    south, north, west, east = reach_box(near, radius_km)
+    params = {"south": south, "north": north, "west": west, "east": east, "codes": sorted(set(near.codes.values()))}
     return ("((s.lat BETWEEN :south AND :north AND s.lon BETWEEN :west AND :east)"
             " OR (s.remote AND s.serves && CAST(:codes AS text[]))"
             " OR (s.remote AND s.lat IS NULL AND s.serves = '{}'))"), params
+
+
+def _box_sql(box) -> str:
+    return "" if box is None else " AND s.lat BETWEEN :box_south AND :box_north AND s.lon BETWEEN :box_west AND :box_east"
 
 
 KNOWN_WORDS_SQL = """
@@ -337,33 +336,65 @@ class PostgresBackend:
             raise SearchIndexError("PostgreSQL search is not set up in this database: run `assetmap index`")
         self.session = session
 
-    def retrieve(self, plan: QueryPlan, near: NearPoint | None = None, radius_km: float | None = None) -> tuple[Table, list[np.ndarray]]:
-        """Rows matching any alternative (all rows with no words), within reach of ``near`` when a radius is given."""
+    def retrieve(self, plan: QueryPlan, near: NearPoint | None = None, radius_km: float | None = None,
+                 box: tuple[float, float, float, float] | None = None) -> tuple[Table, list[np.ndarray]]:
+        """Rows matching any alternative (all rows with no words), within reach of ``near`` when a radius is given.
+
+        ``box`` (west, south, east, north) keeps only rows placed inside it. The rows' filter columns
+        come from this process's table (``pg_table``); PostgreSQL only says which match and how well.
+        """
         alternatives = [alt for concept in plan.concepts for alt in concept.alternatives]
-        where, params = _reach_sql(near, radius_km)
+        held = directory(self.session).current(self.session)
+        if held is None:
+            return self._retrieve_rows(alternatives, plan, near, radius_km, box)
+        table = held.table
         if not alternatives:
-            rows = self.session.execute(sa.text(
-                f"SELECT {_select_columns()} FROM {FROM_ACTIVITY} WHERE {where}"), params).all()
-            return _table(rows), []
-        params.update({f"q{i}": " ".join(alt.words) for i, alt in enumerate(alternatives)})
+            return table.take(candidates(table, near, radius_km, box)), []
+        rows = self.session.execute(sa.text(self._match_sql("s.activity_id", alternatives, near, radius_km, box)),
+                                    self._match_params(alternatives, near, radius_km, box)).all()
+        positions = [held.row(row[0], table) for row in rows]
+        kept = [row for row, position in zip(rows, positions) if position is not None]   # written since the table was read: next time
+        return table.take(np.array([p for p in positions if p is not None], dtype=np.int64)), self._concept_scores(plan, kept, 1)
+
+    def _retrieve_rows(self, alternatives, plan: QueryPlan, near, radius_km, box) -> tuple[Table, list[np.ndarray]]:
+        """The same answer from the rows themselves, while this process has no table (or within a writing transaction)."""
+        params = self._match_params(alternatives, near, radius_km, box)
+        if not alternatives:
+            where = _reach_sql(near, radius_km)[0] + _box_sql(box)
+            return table_of(self.session.execute(sa.text(f"SELECT {select_columns()} FROM {FROM_ACTIVITY} WHERE {where}"), params).all()), []
+        rows = self.session.execute(sa.text(self._match_sql(select_columns(), alternatives, near, radius_km, box, joined=True)), params).all()
+        return table_of(rows), self._concept_scores(plan, rows, len(FILTER_COLUMNS))
+
+    @staticmethod
+    def _match_params(alternatives, near, radius_km, box) -> dict:
+        params = {**_reach_sql(near, radius_km)[1], **{f"q{i}": " ".join(alt.words) for i, alt in enumerate(alternatives)}}
+        if box is not None:
+            params.update(zip(("box_west", "box_south", "box_east", "box_north"), box))
+        return params
+
+    @staticmethod
+    def _match_sql(columns: str, alternatives, near, radius_km, box, joined: bool = False) -> str:
+        """Each matching row's ``columns`` and its rank for every alternative (the rank of a non-match is 0)."""
         queries = ", ".join(f"plainto_tsquery('english', assetmap_fold(:q{i})) AS q{i}" for i in range(len(alternatives)))
         ranks = ", ".join(f"CASE WHEN s.document @@ q.q{i} THEN ts_rank('{RANK_WEIGHTS}', s.document, q.q{i}, 1) ELSE 0 END AS r{i}"
                           for i in range(len(alternatives)))  # ts_rank gives a tiny non-zero rank to a non-match
         matches = " || ".join(f"q.q{i}" for i in range(len(alternatives)))
-        rows = self.session.execute(sa.text(
-            f"SELECT {_select_columns()}, {ranks} FROM {FROM_ACTIVITY}, "
-            f"(SELECT {queries}) AS q WHERE s.document @@ ({matches}) AND {where}"), params).all()
-        return _table(rows), self._concept_scores(plan, rows)
+        where = _reach_sql(near, radius_km)[0] + _box_sql(box)
+        return (f"SELECT {columns}, {ranks} FROM {FROM_ACTIVITY if joined else 'activity_search s'}, (SELECT {queries}) AS q "
+                f"WHERE s.document @@ ({matches}) AND {where}")
 
     @staticmethod
-    def _concept_scores(plan: QueryPlan, rows: Sequence) -> list[np.ndarray]:
-        """Per concept: best weighted alternative rank per row, plus a share of the others (as for Whoosh)."""
+    def _concept_scores(plan: QueryPlan, rows: Sequence, first: int) -> list[np.ndarray]:
+        """Per concept: best weighted alternative rank per row, plus a share of the others (as for Whoosh).
+
+        The ranks are the rows' columns from ``first`` on, one per alternative in the plan's order.
+        """
         scores = []
         column = 0
         for concept in plan.concepts:
             best = np.zeros(len(rows), dtype=np.float32)
             total = np.zeros(len(rows), dtype=np.float32)
-            ranks = [np.array([row[len(FILTER_COLUMNS) + column + i] for row in rows], dtype=np.float32)
+            ranks = [np.array([row[first + column + i] for row in rows], dtype=np.float32)
                      for i in range(len(concept.alternatives))]
             scales = alternative_scales([float(r.max()) if len(r) else 0.0 for r in ranks])
             for alternative, rank, scale in zip(concept.alternatives, ranks, scales):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assetmap import geo
 from assetmap.config import Settings
@@ -105,7 +105,9 @@ def _with_category_boost(table, plan: text.QueryPlan, concept_scores: list[np.nd
 def _load(session: Session, ids: list[str]) -> dict[str, Activity]:
     if not ids:
         return {}
-    return {a.id: a for a in session.scalars(sa.select(Activity).where(Activity.id.in_(ids)))}
+    # The organisation in the same query: every result shows who runs it (a query per result cost 1 ms each on PostgreSQL).
+    query = sa.select(Activity).options(joinedload(Activity.organisation)).where(Activity.id.in_(ids))
+    return {a.id: a for a in session.scalars(query)}
 
 
 def _hits(session: Session, settings: Settings, table, found: Found) -> list[SearchHit]:
@@ -185,7 +187,7 @@ class Found:
 
 
 def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], params: SearchParams,
-              near: NearPoint | None, settings: Settings) -> Found:
+              near: NearPoint | None, settings: Settings, facets: bool = True) -> Found:
     """Score, filter, count facets and order a table's rows, one per group of linked duplicates: the same for every backend."""
     concept_scores = _with_category_boost(table, plan, concept_scores)
     score, matched = rank.combine_concepts(concept_scores, plan.essential, len(table), plan.min_match)
@@ -203,7 +205,7 @@ def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], par
                               reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page,
                               ageing=states == FRESHNESS_STATES.index("ageing"))
     page_rows = ordered[(params.page - 1) * params.per_page:]
-    return Found(len(shown), page_rows, score, reach, filters.facet_counts(table, base, masks, states, params),
+    return Found(len(shown), page_rows, score, reach, filters.facet_counts(table, base, masks, states, params) if facets else {},
                  groups.others_in_group(table, rows, page_rows))
 
 
@@ -232,14 +234,17 @@ def search_activities(session: Session, settings: Settings, params: SearchParams
     )
 
 
-def _find(session: Session, settings: Settings, params: SearchParams, every: bool):
-    """The steps a page of results and an export share; ``every`` keeps all matching rows, not one page."""
+def _find(session: Session, settings: Settings, params: SearchParams, every: bool, box=None):
+    """The steps a page of results and an export share; ``every`` keeps all matching rows, not one page, and counts no facets.
+
+    ``box`` (west, south, east, north) lets the backend leave out rows placed outside it (``_every_row`` keeps only those inside).
+    """
     backend = _backend(session, settings)
     understood = understand(session, backend, params)
     near = resolve_near(session, settings, understood.near_text) if understood.near_text else None
-    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km)
+    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km, box)
     wanted = dataclasses.replace(params, page=1, per_page=max(1, len(table))) if every else params
-    return understood, near, table, find_rows(table, understood.plan, concept_scores, wanted, near, settings)
+    return understood, near, table, find_rows(table, understood.plan, concept_scores, wanted, near, settings, facets=not every)
 
 
 def search_all(session: Session, settings: Settings, params: SearchParams, batch: int = 500,
@@ -263,7 +268,7 @@ def search_all_ids(session: Session, settings: Settings, params: SearchParams,
 
 
 def _every_row(session: Session, settings: Settings, params: SearchParams, box) -> tuple:
-    _, _, table, found = _find(session, settings, check_params(params), every=True)
+    _, _, table, found = _find(session, settings, check_params(params), every=True, box=box)
     if box is not None:
         west, south, east, north = box
         lat, lon = table.lat[found.page_rows], table.lon[found.page_rows]

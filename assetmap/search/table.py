@@ -58,6 +58,13 @@ class Multi:
             mask &= self.rows_with_any([value], n)
         return mask
 
+    def take(self, rows: np.ndarray) -> Multi:
+        """The entries of these rows only, renumbered 0, 1, … in the order given (``self.rows`` must be sorted)."""
+        starts = np.searchsorted(self.rows, rows, "left")
+        lengths = np.searchsorted(self.rows, rows, "right") - starts
+        within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return Multi(np.repeat(np.arange(len(rows), dtype=np.int64), lengths), self.codes[np.repeat(starts, lengths) + within], self.values)
+
     def counts(self, rows_mask: np.ndarray) -> dict[str, int]:
         """How many selected rows have each value (rows counted once per value)."""
         picked = self.codes[rows_mask[self.rows]]
@@ -83,6 +90,18 @@ def multi_from_keys(keys: Sequence[Hashable], values_of: Callable[[Hashable], It
     within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     codes = flat[np.repeat(starts_of_key[inverse], lengths) + within] if len(rows) else np.zeros(0, np.int32)
     return Multi(rows, codes.astype(np.int32), list(values))
+
+
+def merged(parts: Sequence[tuple[Multi, int]]) -> Multi:
+    """Several Multis as one: each one's rows moved by its base, codes mapped to shared values (rows stay sorted)."""
+    index: dict[str, int] = {}
+    rows, codes = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)]
+    for multi, base in parts:
+        remap = np.array([index.setdefault(v, len(index)) for v in multi.values], dtype=np.int32)
+        if len(multi.rows):
+            rows.append(multi.rows + base)
+            codes.append(remap[multi.codes])
+    return Multi(np.concatenate(rows), np.concatenate(codes).astype(np.int32), list(index))
 
 
 def multi_from_lists(lists: Sequence[Sequence[str]]) -> Multi:
@@ -121,6 +140,23 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def take(self, rows: np.ndarray) -> Table:
+        """A table of these rows only, in the order given: a search then works over its candidates, not the whole directory."""
+        return Table(ids=self.ids[rows], live=self.live[rows], lat=self.lat[rows], lon=self.lon[rows], verified=self.verified[rows],
+                     multi={field: multi.take(rows) for field, multi in self.multi.items()})
+
+    def appended(self, other: Table, dead: Iterable[int] = ()) -> Table:
+        """This table with ``other``'s rows added at the end and the ``dead`` rows no longer live (neither is changed)."""
+        live = np.concatenate([self.live, other.live])
+        live[np.fromiter(dead, dtype=np.int64)] = False
+        fields = dict.fromkeys([*self.multi, *other.multi])
+        return Table(ids=np.concatenate([self.ids, other.ids]), live=live, lat=np.concatenate([self.lat, other.lat]),
+                     lon=np.concatenate([self.lon, other.lon]), verified=np.concatenate([self.verified, other.verified]),
+                     multi={f: merged([(self._field(f), 0), (other._field(f), len(self))]) for f in fields})
+
+    def _field(self, name: str) -> Multi:
+        return getattr(self, name) if name in ("days", "times") else self.multi[name]
 
     @property
     def days(self) -> Multi:

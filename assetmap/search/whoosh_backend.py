@@ -35,7 +35,7 @@ from assetmap.search.errors import SearchIndexError
 from assetmap.search.rank import concept_score
 from assetmap.search.schema import FACET_SEPARATOR, INDEX_NAME, KEYWORD_FIELDS, RECORD, TEXT_FIELDS, analysed_terms
 from assetmap.search.spelling import Lexicon
-from assetmap.search.table import Multi, Table, _derived, multi_from_keys
+from assetmap.search.table import Multi, Table, _derived, merged, multi_from_keys
 from assetmap.search.text import Concept, QueryPlan, alternative_scales, evened
 
 FIELD_WEIGHTS = {"name": 2.5, "tags": 1.5, "body": 1.0}
@@ -193,21 +193,9 @@ def _live(leaves, total: int) -> np.ndarray:
     return live
 
 
-def _merged(parts: list[tuple[Multi, int]]) -> Multi:
-    """Segments' Multis as one over the whole index: rows moved by each segment's base, codes mapped to shared values."""
-    index: dict[str, int] = {}
-    rows, codes = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)]
-    for multi, base in parts:
-        remap = np.array([index.setdefault(v, len(index)) for v in multi.values], dtype=np.int32)
-        if len(multi.rows):
-            rows.append(multi.rows + base)
-            codes.append(remap[multi.codes])
-    return Multi(np.concatenate(rows), np.concatenate(codes).astype(np.int32), list(index))
-
-
 def _facets(leaves, data) -> dict[str, Multi]:
     fields = data[0].facets if data else dict.fromkeys(KEYWORD_FIELDS)
-    return {field: _merged([(segment.facets[field], base) for (_, base), segment in zip(leaves, data)]) for field in fields}
+    return {field: merged([(segment.facets[field], base) for (_, base), segment in zip(leaves, data)]) for field in fields}
 
 
 class Snapshot:
@@ -338,8 +326,8 @@ class WhooshBackend:
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
 
-    def retrieve(self, plan: QueryPlan, near=None, radius_km=None) -> tuple[Table, list[np.ndarray]]:
-        """Every document (the filters are numpy masks over them all) and each concept's scores."""
+    def retrieve(self, plan: QueryPlan, near=None, radius_km=None, box=None) -> tuple[Table, list[np.ndarray]]:
+        """Every document (the filters are numpy masks over them all) and each concept's scores; ``box`` is left to the caller."""
         return self.snapshot.table, [self.snapshot.concept_scores(c) for c in plan.concepts]
 
     def known_words(self, words: Sequence[str]) -> set[str]:

@@ -61,3 +61,34 @@ def test_whoosh_is_used_only_inside_the_search_package():
     imports = re.compile(r"^\s*(import|from)\s+whoosh\b", re.MULTILINE)
     leaks = [str(p) for p in package.rglob("*.py") if p.relative_to(package).parts[0] != "search" and imports.search(p.read_text(encoding="utf-8"))]
     assert leaks == []
+
+
+def _values_per_row(multi, n):
+    return [sorted(multi.values[c] for r, c in zip(multi.rows, multi.codes) if r == row) for row in range(n)]
+
+
+def test_take_keeps_only_the_rows_asked_for_in_their_order_with_their_values():
+    lists = [["walking", "exercise"], [], ["singing"], ["walking"], ["art", "singing", "walking"]]
+    t = table([["tue morning"], [], ["sat any"], ["tue evening"], []])
+    t.multi["categories"] = multi_from_lists(lists)
+    t.lat = np.arange(5, dtype=float)
+    taken = t.take(np.array([4, 0, 3]))
+    assert taken.ids.tolist() == [4, 0, 3]
+    assert taken.lat.tolist() == [4.0, 0.0, 3.0]
+    assert _values_per_row(taken.multi["categories"], 3) == [["art", "singing", "walking"], ["exercise", "walking"], ["walking"]]
+    assert taken.days.counts(np.ones(3, bool)) == {"tue": 2}
+    assert len(t.take(np.array([], dtype=np.int64))) == 0
+
+
+def test_appended_adds_rows_at_the_end_and_marks_the_dead_without_changing_either_table():
+    first = table([["tue morning"], ["sat any"]])
+    first.multi["categories"] = multi_from_lists([["walking"], ["singing"]])
+    second = table([["mon evening"]])
+    second.multi["categories"] = multi_from_lists([["art", "walking"]])
+    both = first.appended(second, dead=[0])
+    assert both.ids.tolist() == [0, 1, 0]
+    assert both.live.tolist() == [False, True, True]
+    assert first.live.tolist() == [True, True]
+    assert _values_per_row(both.multi["categories"], 3) == [["walking"], ["singing"], ["art", "walking"]]
+    assert both.days.counts(both.live) == {"sat": 1, "mon": 1}
+    assert (np.diff(both.multi["categories"].rows) >= 0).all()   # still sorted, so it can be taken from

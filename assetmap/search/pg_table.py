@@ -1,0 +1,245 @@
+"""The directory's filter columns on PostgreSQL, held in each process and kept current by the database.
+
+A search on PostgreSQL once fetched every matching record's filter columns (JSON lists as text),
+joined with the whole ``activity`` table, and decoded them again for each query: most of its
+time, and 180 ms for a map of a few thousand points. Instead each process holds every activity's
+filter columns as one ``Table`` (the arrays the Whoosh backend keeps per index generation), so
+PostgreSQL answers only which records match the words and how well, and a search with no words
+(a map, a browse) needs no query beyond the check below.
+
+Kept current by the database, not by trusting the process: each write to ``activity_search``
+stamps its row with the writing transaction's id (``changed_xid``), a deleted activity leaves a
+row in ``search_removed``, and a change of duplicate links stamps the linked rows again. Before
+each search one statement returns every row stamped at or after the oldest transaction still
+running at the previous look — so one that began earlier but committed later is not missed — and
+the search tables' ``token``, which a rebuild renews (everything is then loaded again). A changed
+activity's new row is added at the end and its old row marked not live; when a change is large,
+or too many rows are dead, the table is read again in a background thread while searches go on
+with the one they have. A search inside a transaction that has written (its own changes are not
+committed, so not in the table) is answered the old way, from the rows themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assetmap.search.near import NearPoint
+from assetmap.search.schema import FACET_RULES
+from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, multi_from_keys
+
+FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
+                  "schedule", "status", "is_free", "service_area", "group_id", "capacity")
+JSON_COLUMNS = {"categories", "audience", "delivery", "accessibility", "schedule", "service_area"}
+REMOTE = ("online", "telephone")
+# Each activity's group of linked duplicates, so a group is shown once (rows only for linked activities).
+FROM_ACTIVITY = "activity a JOIN activity_search s ON s.activity_id = a.id LEFT JOIN duplicate_group g ON g.activity_id = a.id"
+INLINE_CHANGES = 2_000       # changed rows a search applies itself; more are read in a background thread
+INLINE_LOAD_ROWS = 50_000    # a directory this small is read by the first search itself, a bigger one in the background
+DEAD_SHARE = 0.25            # read everything again once this share of the rows is dead
+KEPT_DATABASES = 4           # tables kept per process (tests use many databases; a server one)
+
+log = logging.getLogger(__name__)
+
+
+def select_columns() -> str:
+    """Filter columns, JSON lists as their text: identical lists are then decoded once per table, not per row."""
+    return ", ".join(f"a.{c}::text AS {c}" if c in JSON_COLUMNS else "g.group_id" if c == "group_id" else f"a.{c}" for c in FILTER_COLUMNS)
+
+
+def _multi(rows: Sequence, field: str):
+    column, rule = FACET_RULES[field]
+    position = FILTER_COLUMNS.index(column)
+    decode = json.loads if column in JSON_COLUMNS else (lambda value: value)
+    return multi_from_keys([row[position] for row in rows], lambda key: rule(None if key is None else decode(key)))
+
+
+def table_of(rows: Sequence) -> Table:
+    """A Table of rows holding ``FILTER_COLUMNS`` in that order (any further columns are ignored)."""
+    return Table(
+        ids=np.array([row[0] for row in rows], dtype=object),
+        live=np.ones(len(rows), dtype=bool),
+        lat=np.array([row[1] for row in rows], dtype=float),
+        lon=np.array([row[2] for row in rows], dtype=float),
+        verified=np.array([as_timestamp(row[3]) for row in rows], dtype=float),
+        multi={field: _multi(rows, field) for field in MULTI_FIELDS},
+    )
+
+
+def reach_box(near: NearPoint, radius_km: float) -> tuple[float, float, float, float]:
+    """South, north, west, east of a box holding the circle (with a little to spare): a superset of ``filters.reach``."""
+    box = radius_km / 110.0 + 0.01
+    widen = box / max(math.cos(math.radians(near.lat)), 0.1)
+    return near.lat - box, near.lat + box, near.lon - widen, near.lon + widen
+
+
+def candidates(table: Table, near: NearPoint | None, radius_km: float | None,
+               box: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """Live rows that may be in reach (as ``pg_backend``'s reach clause), and inside ``box`` (west, south, east, north)."""
+    keep = table.live.copy()
+    with np.errstate(invalid="ignore"):
+        if box is not None:
+            west, south, east, north = box
+            keep &= (table.lon >= west) & (table.lon <= east) & (table.lat >= south) & (table.lat <= north)
+        if near is not None and radius_km is not None:
+            n = len(table)
+            south, north, west, east = reach_box(near, radius_km)
+            nearby = (table.lat >= south) & (table.lat <= north) & (table.lon >= west) & (table.lon <= east)
+            serves = table.multi["serves"]
+            has_area = np.zeros(n, dtype=bool)
+            has_area[serves.rows] = True
+            remote = table.multi["delivery"].rows_with_any(REMOTE, n)
+            keep &= nearby | (remote & serves.rows_with_any(near.codes.values(), n)) | (remote & np.isnan(table.lat) & ~has_area)
+    return np.flatnonzero(keep)
+
+
+@dataclasses.dataclass
+class Held:
+    """One process's table of a database, and how far it has read the database's changes."""
+
+    table: Table
+    row_of: dict[str, int]        # activity id → its current row (only ever grows; readers check the row is theirs)
+    horizon: int                  # changes stamped at or after this transaction id are read again at the next look
+    token: str
+    seen: set[tuple[bool, str, int]] = dataclasses.field(default_factory=set)   # (removed, id, xid) at or above horizon, applied
+
+    def row(self, activity_id: str, table: Table) -> int | None:
+        """The live row of an activity in ``table`` (a table this one was, or is), if it has one."""
+        row = self.row_of.get(activity_id)
+        return row if row is not None and row < len(table) and table.live[row] else None
+
+
+LOOK_SQL = f"""
+    WITH look AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token,
+                         pg_current_xact_id_if_assigned() IS NOT NULL AS writing)
+    SELECT look.horizon, look.token, look.writing, c.* FROM look LEFT JOIN (
+        (SELECT s.changed_xid::text AS xid, false AS removed, {select_columns()} FROM {FROM_ACTIVITY}
+         WHERE s.changed_xid >= CAST(:since AS xid8)
+         UNION ALL
+         SELECT r.removed_xid::text, true, r.activity_id {', NULL' * (len(FILTER_COLUMNS) - 1)} FROM search_removed r
+         WHERE r.removed_xid >= CAST(:since AS xid8))
+        LIMIT :limit) AS c ON true"""
+LOAD_SQL = f"SELECT {select_columns()}, s.changed_xid::text AS xid FROM {FROM_ACTIVITY}"
+STATE_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token"
+
+
+def load(connection: sa.Connection) -> Held:
+    """Read every activity's filter columns, and where the changes stood, in one snapshot (the caller's REPEATABLE READ)."""
+    state = connection.execute(sa.text(STATE_SQL)).one()
+    rows = connection.execute(sa.text(LOAD_SQL)).all()
+    table = table_of(rows)
+    table.multi.update(days=table.days, times=table.times)   # worked out once here, then carried by every ``take``
+    horizon = int(state.horizon)
+    seen = {(False, row[0], int(row[-1])) for row in rows if int(row[-1]) >= horizon}
+    return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, horizon, state.token or "", seen)
+
+
+def apply(held: Held, rows: Sequence, horizon: int) -> Held:
+    """``held`` with the changes ``rows`` (from ``LOOK_SQL``: xid, removed, then the columns) applied; the new look's horizon.
+
+    Changes already applied (re-read because an older transaction was still running) are skipped,
+    removals before new rows, so an activity deleted and written again in one transaction stays.
+    """
+    new = sorted((r for r in rows if r.xid is not None and (r.removed, r.id, int(r.xid)) not in held.seen),
+                 key=lambda r: (not r.removed, int(r.xid)))
+    seen = {key for key in held.seen if key[2] >= horizon} | {(r.removed, r.id, int(r.xid)) for r in new if int(r.xid) >= horizon}
+    if not new:
+        return dataclasses.replace(held, horizon=horizon, seen=seen)
+    latest = {r.id: r for r in new}   # the last change of each activity wins
+    dead = [held.row_of[i] for i in latest if i in held.row_of]
+    written = [tuple(r)[5:] for r in latest.values() if not r.removed]
+    added = table_of(written)
+    table = held.table.appended(added, dead)
+    for i in latest:
+        if latest[i].removed:
+            held.row_of.pop(i, None)
+    held.row_of.update({activity_id: len(held.table) + k for k, activity_id in enumerate(added.ids)})
+    return Held(table, held.row_of, horizon, held.token, seen)
+
+
+class Directory:
+    """The held table of one database in this process, and the background reading of a new one."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.held: Held | None = None
+        self.lock = threading.Lock()
+        self.reading: threading.Thread | None = None
+
+    def current(self, session: Session) -> Held | None:
+        """The table as of now (None: answer from the rows themselves, while it is read or in a writing transaction)."""
+        with self.lock:
+            if self.reading is not None and self.reading.is_alive():
+                return None if self.held is None or self._writing(session) else self.held
+            if self.held is None:
+                return self._first_read(session)
+            look = session.execute(sa.text(LOOK_SQL), {"since": str(self.held.horizon), "limit": INLINE_CHANGES + 1}).all()
+            first = look[0]
+            if first.writing:
+                return None
+            if first.token != self.held.token:   # rebuilt: nothing held is known to be true
+                self.held = None
+                return self._first_read(session)
+            if len(look) > INLINE_CHANGES or self._mostly_dead():
+                self._read_aside()
+                return self.held
+            self.held = apply(self.held, look, int(first.horizon))
+            return self.held
+
+    def _writing(self, session: Session) -> bool:
+        return bool(session.scalar(sa.text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")))
+
+    def _mostly_dead(self) -> bool:
+        table = self.held.table
+        return len(table) > 1000 and (len(table) - len(self.held.row_of)) > DEAD_SHARE * len(table)
+
+    def _first_read(self, session: Session) -> Held | None:
+        if self._writing(session):
+            return None
+        if (session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'activity_search'::regclass")) or 0) > INLINE_LOAD_ROWS:
+            self._read_aside()
+            return None
+        self.held = self._read()
+        return self.held
+
+    def _read(self) -> Held:
+        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
+            return load(connection)
+
+    def _read_aside(self) -> None:
+        """Read the whole table again in a thread; searches keep the one held meanwhile."""
+        def read() -> None:
+            try:
+                held = self._read()
+                with self.lock:
+                    self.held = held
+            except Exception:   # the next search tries again; meanwhile searches answer from the rows
+                log.exception("reading the search table failed")
+
+        self.reading = threading.Thread(target=read, name="assetmap-pg-table", daemon=True)
+        self.reading.start()
+
+
+_directories: dict[str, Directory] = {}
+_directories_lock = threading.Lock()
+
+
+def directory(session: Session) -> Directory:
+    """This process's Directory for the session's database (a few kept, the oldest dropped)."""
+    engine = session.get_bind().engine
+    key = engine.url.render_as_string(hide_password=True)
+    with _directories_lock:
+        found = _directories.get(key)
+        if found is None:
+            found = _directories[key] = Directory(engine)
+            while len(_directories) > KEPT_DATABASES:
+                _directories.pop(next(iter(_directories)))
+        return found

@@ -1,0 +1,201 @@
+"""Each process's copy of the filter columns on PostgreSQL (``pg_table``) answers as the rows themselves do.
+
+On a database of its own with committed data (the copy holds only committed rows): the same
+searches answered through the copy and from the rows give the same pages, totals and facets; and
+the copy follows every kind of change — an edit, a deletion, a duplicate link, a transaction that
+began before the last look and committed after it, a rebuild, a change too big to read inline —
+while a search inside a transaction that has written sees its own writes and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from assetmap import db
+from assetmap.config import Settings
+from assetmap.models import Activity, DuplicateGroup
+from assetmap.search import SearchParams, build_index, pg_table, search_activities, search_all_ids
+from tests.factories import make_activity
+from tests.search.conftest import add_catalogue
+
+pytestmark = pytest.mark.postgis
+
+
+@pytest.fixture(scope="module")
+def own_database(postgis_url, shared_data):
+    """A database of this module's own holding the Trafford catalogue, committed and indexed."""
+    name = f"pgtable_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = postgis_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = db.make_engine(url)
+    db.create_schema(engine)
+    sessions = db.make_sessionmaker(engine)
+    settings = Settings(database_url=url)
+    with sessions.begin() as session:
+        add_catalogue(session, shared_data)
+    with sessions.begin() as session:
+        build_index(settings, session)
+    yield engine, sessions, settings
+    pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
+
+
+QUESTIONS = [
+    SearchParams(text="walking"),
+    SearchParams(text="singing near Sale", radius_km=5),
+    SearchParams(text="lonely", near="M33 7XW", radius_km=3),
+    SearchParams(text="", near="M33 7XW", radius_km=2),
+    SearchParams(text="", categories=("exercise",), days=("tue",)),
+    SearchParams(text="coffee morning", free_only=True),
+    SearchParams(text="dementia carers", near="M41 0NA", radius_km=10, status="all"),
+    SearchParams(text="menshed"),
+    SearchParams(text="", per_page=100),
+]
+
+
+def _answer(sessions, settings, params):
+    with sessions() as session:
+        results = search_activities(session, settings, params)
+        return [hit.activity.id for hit in results.hits], results.total, results.facets
+
+
+@pytest.mark.parametrize("params", QUESTIONS, ids=lambda p: f"{p.text or 'browse'} {p.near or ''}".strip())
+def test_the_copy_answers_as_the_rows_do(own_database, params, monkeypatch):
+    _, sessions, settings = own_database
+    through_copy = _answer(sessions, settings, params)
+    monkeypatch.setattr(pg_table.Directory, "current", lambda self, session: None)
+    assert through_copy == _answer(sessions, settings, params)
+    assert through_copy[1] > 0 or params.text == "lonely"
+
+
+def test_a_map_box_is_answered_from_the_copy_as_from_the_rows(own_database, monkeypatch):
+    _, sessions, settings = own_database
+    box = (-2.35, 53.40, -2.28, 53.45)
+    with sessions() as session:
+        through_copy = search_all_ids(session, settings, SearchParams(), box=box)
+    monkeypatch.setattr(pg_table.Directory, "current", lambda self, session: None)
+    with sessions() as session:
+        assert through_copy == search_all_ids(session, settings, SearchParams(), box=box)
+    assert through_copy
+
+
+@pytest.fixture
+def small_database(postgis_url):
+    """A fresh database with three committed, indexed activities."""
+    name = f"pgtable_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = postgis_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = db.make_engine(url)
+    db.create_schema(engine)
+    sessions = db.make_sessionmaker(engine)
+    settings = Settings(database_url=url)
+    with sessions.begin() as session:
+        session.add_all([make_activity(id=f"a{i}", name=f"Walking group {i}", categories=["walking"], is_free=False) for i in range(3)])
+    with sessions.begin() as session:
+        build_index(settings, session)
+    yield engine, sessions, settings
+    pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
+
+
+def _ids(sessions, settings, **params) -> list[str]:
+    with sessions() as session:
+        return sorted(hit.activity.id for hit in search_activities(session, settings, SearchParams(per_page=50, **params)).hits)
+
+
+def _held(sessions):
+    with sessions() as session:
+        return pg_table.directory(session).held
+
+
+def test_the_copy_follows_edits_deletions_and_duplicate_links(small_database):
+    _, sessions, settings = small_database
+    assert _ids(sessions, settings, categories=("walking",)) == ["a0", "a1", "a2"]
+    with sessions.begin() as session:
+        session.get(Activity, "a1").categories = ["singing"]
+    assert _ids(sessions, settings, categories=("walking",)) == ["a0", "a2"]
+    assert _ids(sessions, settings, categories=("singing",)) == ["a1"]
+    with sessions.begin() as session:
+        session.delete(session.get(Activity, "a2"))
+    assert _ids(sessions, settings) == ["a0", "a1"]
+    with sessions.begin() as session:
+        session.add(make_activity(id="a3", name="Walking group 3", categories=["walking"]))
+        session.add_all([DuplicateGroup(activity_id="a0", group_id="a0"), DuplicateGroup(activity_id="a3", group_id="a0")])
+    assert len(_ids(sessions, settings, categories=("walking",))) == 1   # one group of linked duplicates, shown once
+    assert _held(sessions) is not None
+
+
+def test_a_transaction_that_began_before_a_look_and_committed_after_is_not_missed(small_database):
+    engine, sessions, settings = small_database
+    assert _ids(sessions, settings, free_only=True) == []
+    with engine.connect() as early:
+        transaction = early.begin()
+        early.execute(sa.update(Activity).where(Activity.id == "a0").values(is_free=True))   # its transaction id is the older
+        with sessions.begin() as session:
+            session.get(Activity, "a1").is_free = True
+        assert _ids(sessions, settings, free_only=True) == ["a1"]   # looked while the older one still ran
+        transaction.commit()
+    assert _ids(sessions, settings, free_only=True) == ["a0", "a1"]
+
+
+def test_a_writing_transaction_sees_its_own_writes_and_leaves_nothing_behind(small_database):
+    _, sessions, settings = small_database
+    assert _ids(sessions, settings, categories=("singing",)) == []
+    with sessions() as session:
+        session.get(Activity, "a0").categories = ["singing"]
+        session.flush()
+        assert [h.activity.id for h in search_activities(session, settings, SearchParams(categories=("singing",))).hits] == ["a0"]
+        session.rollback()
+    assert _ids(sessions, settings, categories=("singing",)) == []
+
+
+def test_a_rebuild_makes_every_process_read_its_copy_again(small_database):
+    _, sessions, settings = small_database
+    _ids(sessions, settings)
+    before = _held(sessions)
+    with sessions.begin() as session:
+        build_index(settings, session)
+    _ids(sessions, settings)
+    after = _held(sessions)
+    assert after is not None and after.token != before.token
+
+
+def test_a_big_change_is_read_aside_while_searches_answer_from_the_copy_held(small_database, monkeypatch):
+    _, sessions, settings = small_database
+    _ids(sessions, settings)
+    monkeypatch.setattr(pg_table, "INLINE_CHANGES", 2)
+    with sessions.begin() as session:
+        session.add_all([make_activity(id=f"b{i}", name=f"Choir {i}", categories=["singing"]) for i in range(5)])
+    assert _ids(sessions, settings, categories=("singing",)) == []   # the copy held meanwhile
+    with sessions() as session:
+        directory = pg_table.directory(session)
+    directory.reading.join(timeout=30)
+    assert _ids(sessions, settings, categories=("singing",)) == [f"b{i}" for i in range(5)]
+
+
+def test_filter_columns_held_match_the_rows_for_every_field(own_database):
+    _, sessions, _ = own_database
+    held = _held(sessions)
+    with sessions() as session:
+        fresh = pg_table.table_of(session.execute(sa.text(f"SELECT {pg_table.select_columns()} FROM {pg_table.FROM_ACTIVITY}")).all())
+    rows = [held.row_of[i] for i in fresh.ids]
+    held_table = held.table.take(rows)
+    for field in fresh.multi:
+        mine, theirs = held_table.multi[field], fresh.multi[field]
+        assert [(r, mine.values[c]) for r, c in zip(mine.rows, mine.codes)] == [(r, theirs.values[c]) for r, c in zip(theirs.rows, theirs.codes)]
+    for column in ("lat", "lon", "verified"):
+        np.testing.assert_array_equal(getattr(held_table, column), getattr(fresh, column))
