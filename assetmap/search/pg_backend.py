@@ -332,9 +332,11 @@ class PostgresBackend:
     """Answers a QueryPlan with one SQL query over activity and activity_search."""
 
     def __init__(self, session: Session):
-        if not is_ready(session):
+        self.directory = directory(session)
+        if not self.directory.seen_ready() and not is_ready(session):
             raise SearchIndexError("PostgreSQL search is not set up in this database: run `assetmap index`")
         self.session = session
+        self.held = self.directory.current(session)   # None: answer from the rows themselves
 
     def retrieve(self, plan: QueryPlan, near: NearPoint | None = None, radius_km: float | None = None,
                  box: tuple[float, float, float, float] | None = None) -> tuple[Table, list[np.ndarray]]:
@@ -344,7 +346,7 @@ class PostgresBackend:
         come from this process's table (``pg_table``); PostgreSQL only says which match and how well.
         """
         alternatives = [alt for concept in plan.concepts for alt in concept.alternatives]
-        held = directory(self.session).current(self.session)
+        held = self.held
         if held is None:
             return self._retrieve_rows(alternatives, plan, near, radius_km, box)
         table = held.table
@@ -413,7 +415,15 @@ class PostgresBackend:
         """
         if not words:
             return set()
-        return set(self.session.scalars(sa.text(KNOWN_WORDS_SQL), {"words": list(dict.fromkeys(words)), "common": common_lexemes(self.session)}))
+        words = list(dict.fromkeys(words))
+        remembered = self.directory.remembered_words() if self.held is not None else {}   # only for committed records
+        asked = [w for w in words if w not in remembered]
+        if asked:
+            found = set(self.session.scalars(sa.text(KNOWN_WORDS_SQL), {"words": asked, "common": common_lexemes(self.session)}))
+            if self.held is not None:
+                self.directory.remember_words({w: w in found for w in asked})
+            remembered = {**remembered, **{w: w in found for w in asked}}
+        return {w for w in words if remembered[w]}
 
     def correction(self, word: str, extra: Lexicon) -> str | None:
         """The closest word records use (trigram candidates, then edit distance), else a synonyms word."""

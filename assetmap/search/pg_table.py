@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,6 +47,9 @@ INLINE_CHANGES = 2_000       # changed rows a search applies itself; more are re
 INLINE_LOAD_ROWS = 50_000    # a directory this small is read by the first search itself, a bigger one in the background
 DEAD_SHARE = 0.25            # read everything again once this share of the rows is dead
 KEPT_DATABASES = 4           # tables kept per process (tests use many databases; a server one)
+READY_SECONDS = 30.0         # after a look found the search tables, they are taken to be there this long
+KNOWN_WORDS_SECONDS = 60.0   # whether a word is in any record, remembered this long (it only decides spelling hints)
+KNOWN_WORDS_KEPT = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +172,28 @@ def apply(held: Held, rows: Sequence, horizon: int) -> Held:
 class Directory:
     """The held table of one database in this process, and the background reading of a new one."""
 
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, clock=time.monotonic):
         self.engine = engine
         self.held: Held | None = None
         self.lock = threading.Lock()
         self.reading: threading.Thread | None = None
+        self.clock = clock
+        self.ready_until = 0.0
+        self.known_words: dict[str, bool] = {}
+        self.words_until = 0.0
+
+    def seen_ready(self) -> bool:
+        """Whether a recent look found the search tables (saves asking the catalogue before every search)."""
+        return self.held is not None and self.clock() < self.ready_until
+
+    def remembered_words(self) -> dict[str, bool]:
+        return self.known_words if self.clock() < self.words_until else {}
+
+    def remember_words(self, known: dict[str, bool]) -> None:
+        """Keep whether these words are in committed records, for ``KNOWN_WORDS_SECONDS`` (all are forgotten together)."""
+        if self.clock() >= self.words_until or len(self.known_words) > KNOWN_WORDS_KEPT:
+            self.known_words, self.words_until = {}, self.clock() + KNOWN_WORDS_SECONDS
+        self.known_words = {**self.known_words, **known}   # a new dict: readers in other threads hold the old one
 
     def current(self, session: Session) -> Held | None:
         """The table as of now (None: answer from the rows themselves, while it is read or in a writing transaction)."""
@@ -192,6 +213,7 @@ class Directory:
                 self._read_aside()
                 return self.held
             self.held = apply(self.held, look, int(first.horizon))
+            self.ready_until = self.clock() + READY_SECONDS
             return self.held
 
     def _writing(self, session: Session) -> bool:

@@ -199,3 +199,22 @@ def test_filter_columns_held_match_the_rows_for_every_field(own_database):
         assert [(r, mine.values[c]) for r, c in zip(mine.rows, mine.codes)] == [(r, theirs.values[c]) for r, c in zip(theirs.rows, theirs.codes)]
     for column in ("lat", "lon", "verified"):
         np.testing.assert_array_equal(getattr(held_table, column), getattr(fresh, column))
+
+
+def test_known_words_are_remembered_for_a_while_and_only_for_committed_records(small_database):
+    _, sessions, settings = small_database
+    with sessions() as session:
+        directory = pg_table.directory(session)
+    now = [1000.0]
+    directory.clock = lambda: now[0]
+    directory.known_words, directory.words_until = {}, 0.0
+    _ids(sessions, settings, text="walking")
+    assert directory.remembered_words() == {"walking": True}
+    now[0] += pg_table.KNOWN_WORDS_SECONDS + 1
+    assert directory.remembered_words() == {}
+    with sessions() as session:   # a writing transaction neither reads nor adds to what is remembered
+        session.add(make_activity(id="w1", name="Zumba gold"))
+        session.flush()
+        assert [h.activity.id for h in search_activities(session, settings, SearchParams(text="zumba")).hits] == ["w1"]
+        session.rollback()
+    assert "zumba" not in directory.known_words
