@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+import orjson
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
 from geoalchemy2.shape import to_shape
@@ -131,14 +132,26 @@ def activities_geojson():
 
 
 def _compact_features(session, ids: list[str]):
-    """Map points with a few columns each, read ``EXPORT_BATCH`` at a time without loading whole records (2× faster)."""
+    """Map points with a few columns each, read ``EXPORT_BATCH`` at a time without loading whole records.
+
+    The categories pass through as the database's JSON text (decoding and re-encoding them was a
+    quarter of a map's time); ``downloads.compact_properties`` says what a point holds.
+    """
     settings = get_settings()
+    columns = [c for c in downloads.COMPACT_COLUMNS if c.key != "categories"] + [sa.cast(Activity.categories, sa.Text).label("categories")]
     for start in range(0, len(ids), EXPORT_BATCH):
         batch = ids[start:start + EXPORT_BATCH]
-        rows = {row.id: row for row in session.execute(sa.select(*downloads.COMPACT_COLUMNS).where(Activity.id.in_(batch)))}
+        rows = {row.id: row for row in session.execute(sa.select(*columns).where(Activity.id.in_(batch)))}
         for row in (rows.get(i) for i in batch):
             if row is not None and row.lat is not None and row.lon is not None:
-                yield geojson.point_feature(row.lon, row.lat, downloads.compact_properties(row, settings))
+                categories = orjson.Fragment(_json_list(row.categories))
+                yield geojson.point_feature(row.lon, row.lat, downloads.compact_properties(row, settings, categories))
+
+
+def _json_list(text: str | None) -> str:
+    """A JSON list's text as stored, "[]" for nothing (a list written as JSON by the one write path, or null)."""
+    text = (text or "").strip()
+    return text if text.startswith("[") else "[]"
 
 
 def _map_etag() -> str:

@@ -54,14 +54,15 @@ def csv_columns(settings: Settings, has_near: bool) -> list:
 COMPACT_COLUMNS = (Activity.id, Activity.name, Activity.categories, Activity.last_verified, Activity.source, Activity.lat, Activity.lon)
 
 
-def compact_properties(activity, settings: Settings) -> dict:
+def compact_properties(activity, settings: Settings, categories=None) -> dict:
     """The browse map's few fields per point: id, name, freshness state (as the API item says it) and categories.
 
     ``activity`` is a row of ``COMPACT_COLUMNS`` (or an Activity): a map of the whole directory loads no more than these.
-    The page is ``/activities/<id>``, so it is not repeated for each of thousands of points.
+    The page is ``/activities/<id>``, so it is not repeated for each of thousands of points. ``categories``
+    replaces the activity's own (the map passes them through as JSON text, undecoded).
     """
     return {"id": activity.id, "name": activity.name, "freshness": freshness(activity, settings).state,
-            "categories": list(activity.categories or [])}
+            "categories": list(activity.categories or []) if categories is None else categories}
 
 
 def calendar_entry(activity: Activity, settings: Settings, freshness_label: str) -> Entry:
