@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.search.near import NearPoint
 from assetmap.search.schema import FACET_RULES
-from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, multi_from_keys
+from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, multi_from_keys
 
 FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
                   "schedule", "status", "is_free", "service_area", "group_id", "capacity")
@@ -46,6 +46,7 @@ FROM_ACTIVITY = "activity a JOIN activity_search s ON s.activity_id = a.id LEFT 
 INLINE_CHANGES = 2_000       # changed rows a search applies itself; more are read in a background thread
 INLINE_LOAD_ROWS = 50_000    # a directory this small is read by the first search itself, a bigger one in the background
 DEAD_SHARE = 0.25            # read everything again once this share of the rows is dead
+LOAD_CHUNK = 20_000          # rows read into a table at a time (a server-side cursor)
 KEPT_DATABASES = 4           # tables kept per process (tests use many databases; a server one)
 READY_SECONDS = 30.0         # after a look found the search tables, they are taken to be there this long
 KNOWN_WORDS_SECONDS = 60.0   # whether a word is in any record, remembered this long (it only decides spelling hints)
@@ -136,13 +137,19 @@ STATE_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (S
 
 
 def load(connection: sa.Connection) -> Held:
-    """Read every activity's filter columns, and where the changes stood, in one snapshot (the caller's REPEATABLE READ)."""
+    """Read every activity's filter columns, and where the changes stood, in one snapshot (the caller's REPEATABLE READ).
+
+    Read ``LOAD_CHUNK`` rows at a time, each made a table at once, so a million records never sit in
+    memory as rows of Python objects.
+    """
     state = connection.execute(sa.text(STATE_SQL)).one()
-    rows = connection.execute(sa.text(LOAD_SQL)).all()
-    table = table_of(rows)
-    table.multi.update(days=table.days, times=table.times)   # worked out once here, then carried by every ``take``
     horizon = int(state.horizon)
-    seen = {(False, row[0], int(row[-1])) for row in rows if int(row[-1]) >= horizon}
+    parts, seen = [], set()
+    for rows in connection.execution_options(stream_results=True).execute(sa.text(LOAD_SQL)).partitions(LOAD_CHUNK):
+        parts.append(table_of(rows))
+        seen.update((False, row[0], int(row[-1])) for row in rows if int(row[-1]) >= horizon)
+    table = concatenated(parts) if parts else table_of([])
+    table.multi.update(days=table.days, times=table.times)   # worked out once here, then carried by every ``take``
     return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, horizon, state.token or "", seen)
 
 

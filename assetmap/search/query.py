@@ -59,6 +59,11 @@ def _backend(session: Session, settings: Settings):
     return WhooshBackend(current_snapshot(settings.index_dir))
 
 
+def warm_search(session: Session, settings: Settings) -> None:
+    """Read what searches need (the Whoosh snapshot; on PostgreSQL this process's table) before the first search waits for it."""
+    _backend(session, settings)
+
+
 def _words_and_place(session: Session, params: SearchParams) -> tuple[list[str], str]:
     """The query's words, and a place to search near taken from them when no "near" was given."""
     raw = params.text

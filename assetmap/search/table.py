@@ -148,12 +148,9 @@ class Table:
 
     def appended(self, other: Table, dead: Iterable[int] = ()) -> Table:
         """This table with ``other``'s rows added at the end and the ``dead`` rows no longer live (neither is changed)."""
-        live = np.concatenate([self.live, other.live])
-        live[np.fromiter(dead, dtype=np.int64)] = False
-        fields = dict.fromkeys([*self.multi, *other.multi])
-        return Table(ids=np.concatenate([self.ids, other.ids]), live=live, lat=np.concatenate([self.lat, other.lat]),
-                     lon=np.concatenate([self.lon, other.lon]), verified=np.concatenate([self.verified, other.verified]),
-                     multi={f: merged([(self._field(f), 0), (other._field(f), len(self))]) for f in fields})
+        both = concatenated([self, other])
+        both.live[np.fromiter(dead, dtype=np.int64)] = False
+        return both
 
     def _field(self, name: str) -> Multi:
         return getattr(self, name) if name in ("days", "times") else self.multi[name]
@@ -169,6 +166,18 @@ class Table:
         if "times" not in self.multi:
             self.multi["times"] = _derived(self.multi["when"], times_of_token)
         return self.multi["times"]
+
+
+def concatenated(tables: Sequence[Table]) -> Table:
+    """One table of these tables' rows, in order (each Multi merged, with its days and times when a part has them)."""
+    bases = np.concatenate([[0], np.cumsum([len(t) for t in tables])[:-1]]).astype(np.int64) if tables else []
+    fields = dict.fromkeys(f for t in tables for f in [*t.multi, "days", "times"] if f in t.multi or "when" in t.multi)
+
+    def joined(column: str) -> np.ndarray:
+        return np.concatenate([getattr(t, column) for t in tables])
+
+    return Table(ids=joined("ids"), live=joined("live"), lat=joined("lat"), lon=joined("lon"), verified=joined("verified"),
+                 multi={f: merged([(t._field(f), int(base)) for t, base in zip(tables, bases)]) for f in fields})
 
 
 def as_timestamp(value: dt.datetime | None) -> float:
