@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from assetmap.search.near import NearPoint
 from assetmap.search.schema import FACET_RULES
-from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, multi_from_keys
+from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, id_tiebreak, multi_from_keys
 
 FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
                   "schedule", "status", "is_free", "service_area", "group_id", "capacity")
@@ -69,13 +69,15 @@ def _multi(rows: Sequence, field: str):
 
 def table_of(rows: Sequence) -> Table:
     """A Table of rows holding ``FILTER_COLUMNS`` in that order (any further columns are ignored)."""
+    ids = [row[0] for row in rows]
     return Table(
-        ids=np.array([row[0] for row in rows], dtype=object),
+        ids=np.array(ids, dtype=object),
         live=np.ones(len(rows), dtype=bool),
         lat=np.array([row[1] for row in rows], dtype=float),
         lon=np.array([row[2] for row in rows], dtype=float),
         verified=np.array([as_timestamp(row[3]) for row in rows], dtype=float),
         multi={field: _multi(rows, field) for field in MULTI_FIELDS},
+        tiebreak=id_tiebreak(ids),
     )
 
 

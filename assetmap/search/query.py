@@ -208,7 +208,7 @@ def find_rows(table, plan: text.QueryPlan, concept_scores: list[np.ndarray], par
     shown = groups.collapse(table, rows)
     ordered = rank.order_rows(shown, score, filters.sink_levels(table, states), table.verified,
                               reach.sort_km if reach else None, not plan.is_empty, params.page * params.per_page,
-                              ageing=states == FRESHNESS_STATES.index("ageing"))
+                              ageing=states == FRESHNESS_STATES.index("ageing"), tiebreak=table.tiebreak)
     page_rows = ordered[(params.page - 1) * params.per_page:]
     return Found(len(shown), page_rows, score, reach, filters.facet_counts(table, base, masks, states, params) if facets else {},
                  groups.others_in_group(table, rows, page_rows))

@@ -72,17 +72,20 @@ def relevance_bands(scores: np.ndarray, bands: int = BANDS) -> np.ndarray:
 
 
 def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: np.ndarray,
-               sort_km: np.ndarray | None, has_text: bool, limit: int, ageing: np.ndarray | None = None) -> np.ndarray:
+               sort_km: np.ndarray | None, has_text: bool, limit: int, ageing: np.ndarray | None = None,
+               tiebreak: np.ndarray | None = None) -> np.ndarray:
     """The first ``limit`` of ``rows`` in result order (``rows`` are indexes into the other arrays).
 
     ``ageing`` (true for a record due a check) breaks ties after relevance band and sinking, before
     distance and exact score: a fresher befriending service beats an equally relevant one last
-    checked eleven months ago.
+    checked eleven months ago. Rows equal in everything are ordered by ``tiebreak`` (else by row).
     """
     if not len(rows):
         return rows
     scores = score[rows]
     keys: list[np.ndarray] = [rows]                                 # last resort: stable order
+    if tiebreak is not None:
+        keys.append(tiebreak[rows])
     keys.append(-np.nan_to_num(verified[rows], nan=-np.inf))        # then most recently checked
     if has_text:
         keys.append(-scores)

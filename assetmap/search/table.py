@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zlib
 from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
@@ -135,6 +136,9 @@ class Table:
     lon: np.ndarray
     verified: np.ndarray       # last_verified as POSIX seconds, NaN when nobody ever checked
     multi: dict[str, Multi]
+    # Orders rows that tie on everything else; None: by row. Tables assembled per search (PostgreSQL) need a key
+    # every process and every page agrees on, or a page boundary between equal records moves between requests.
+    tiebreak: np.ndarray | None = None
 
     cache: dict = dataclasses.field(default_factory=dict)   # per-table results that depend only on the table
 
@@ -144,7 +148,8 @@ class Table:
     def take(self, rows: np.ndarray) -> Table:
         """A table of these rows only, in the order given: a search then works over its candidates, not the whole directory."""
         return Table(ids=self.ids[rows], live=self.live[rows], lat=self.lat[rows], lon=self.lon[rows], verified=self.verified[rows],
-                     multi={field: multi.take(rows) for field, multi in self.multi.items()})
+                     multi={field: multi.take(rows) for field, multi in self.multi.items()},
+                     tiebreak=None if self.tiebreak is None else self.tiebreak[rows])
 
     def appended(self, other: Table, dead: Iterable[int] = ()) -> Table:
         """This table with ``other``'s rows added at the end and the ``dead`` rows no longer live (neither is changed)."""
@@ -177,7 +182,13 @@ def concatenated(tables: Sequence[Table]) -> Table:
         return np.concatenate([getattr(t, column) for t in tables])
 
     return Table(ids=joined("ids"), live=joined("live"), lat=joined("lat"), lon=joined("lon"), verified=joined("verified"),
-                 multi={f: merged([(t._field(f), int(base)) for t, base in zip(tables, bases)]) for f in fields})
+                 multi={f: merged([(t._field(f), int(base)) for t, base in zip(tables, bases)]) for f in fields},
+                 tiebreak=joined("tiebreak") if tables and all(t.tiebreak is not None for t in tables) else None)
+
+
+def id_tiebreak(ids: Sequence[str]) -> np.ndarray:
+    """A number per id that is the same in every process (a CRC of its text), to order otherwise equal rows by."""
+    return np.fromiter((zlib.crc32(str(i).encode()) for i in ids), dtype=np.int64, count=len(ids))
 
 
 def as_timestamp(value: dt.datetime | None) -> float:
