@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,6 +61,17 @@ def is_sqlite(url: str | sa.URL) -> bool:
 def is_postgres(session: Session) -> bool:
     """Whether a session's database is PostgreSQL (search and the index take another path there)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def among(session: Session, column, values: list):
+    """``column IN values``: on PostgreSQL as one array parameter, a statement of one shape whatever the count.
+
+    A long ``IN (…)`` list is a new statement for every length: SQLAlchemy and the driver rewrite it
+    each time, which cost a map answer of a thousand points about a fifth of its time.
+    """
+    if is_postgres(session):
+        return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def make_engine(url: str) -> Engine:

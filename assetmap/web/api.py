@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, stream
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from assetmap import changes
+from assetmap import changes, db
 from assetmap.areas.queries import areas_in_bbox
 from assetmap.exports import geojson, ical, spreadsheet
 from assetmap.models import Activity, AuditEntry, Verification
@@ -141,7 +141,7 @@ def _compact_features(session, ids: list[str]):
     columns = [c for c in downloads.COMPACT_COLUMNS if c.key != "categories"] + [sa.cast(Activity.categories, sa.Text).label("categories")]
     for start in range(0, len(ids), EXPORT_BATCH):
         batch = ids[start:start + EXPORT_BATCH]
-        rows = {row.id: row for row in session.execute(sa.select(*columns).where(Activity.id.in_(batch)))}
+        rows = {row.id: row for row in session.execute(sa.select(*columns).where(db.among(session, Activity.id, batch)))}
         for row in (rows.get(i) for i in batch):
             if row is not None and row.lat is not None and row.lon is not None:
                 categories = orjson.Fragment(_json_list(row.categories))
