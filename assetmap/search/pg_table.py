@@ -158,11 +158,12 @@ def load(connection: sa.Connection) -> Held:
 def apply(held: Held, rows: Sequence, horizon: int) -> Held:
     """``held`` with the changes ``rows`` (from ``LOOK_SQL``: xid, removed, then the columns) applied; the new look's horizon.
 
-    Changes already applied (re-read because an older transaction was still running) are skipped,
-    removals before new rows, so an activity deleted and written again in one transaction stays.
+    Changes already applied (re-read because an older transaction was still running) are skipped;
+    the rest are taken in transaction order, a removal before a write of the same transaction, so an
+    activity deleted and written again in one transaction stays, and one written then deleted goes.
     """
     new = sorted((r for r in rows if r.xid is not None and (r.removed, r.id, int(r.xid)) not in held.seen),
-                 key=lambda r: (not r.removed, int(r.xid)))
+                 key=lambda r: (int(r.xid), not r.removed))
     seen = {key for key in held.seen if key[2] >= horizon} | {(r.removed, r.id, int(r.xid)) for r in new if int(r.xid) >= horizon}
     if not new:
         return dataclasses.replace(held, horizon=horizon, seen=seen)

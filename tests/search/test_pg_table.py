@@ -136,6 +136,11 @@ def test_the_copy_follows_edits_deletions_and_duplicate_links(small_database):
         session.add(make_activity(id="a3", name="Walking group 3", categories=["walking"]))
         session.add_all([DuplicateGroup(activity_id="a0", group_id="a0"), DuplicateGroup(activity_id="a3", group_id="a0")])
     assert len(_ids(sessions, settings, categories=("walking",))) == 1   # one group of linked duplicates, shown once
+    with sessions.begin() as session:
+        session.add(make_activity(id="a4", name="Walking group 4"))
+    with sessions.begin() as session:   # written then deleted, both seen in one look
+        session.delete(session.get(Activity, "a4"))
+    assert "a4" not in _ids(sessions, settings)
     assert _held(sessions) is not None
 
 
