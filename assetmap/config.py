@@ -206,7 +206,7 @@ class Settings:
     ratelimit_storage: str = dataclasses.field(
         default="memory://",
         metadata={"env": "ASSETMAP_RATELIMIT_STORAGE",
-                  "help": "Where rate-limit and sign-in failure counts live: memory:// or redis://host:6379 (shared)"},
+                  "help": "Where rate-limit and sign-in failure counts live: memory:// (one server) or redis://host:6379 (several, shared)"},
     )
     ratelimit_search: str = dataclasses.field(
         default="300 per minute",

@@ -3,6 +3,11 @@
 An import that fails rolls back entirely (nothing half-loaded), so its failure is written in a
 small transaction of its own (``recording_failures``) and a source whose last few imports all
 failed, with no successful one since, is shown as failing.
+
+An import refused because another ingest of the same source was running (``IngestBusy``, the lock in
+``ingest.running``) never ran, so it says nothing about the feed: it is kept beside the failures, its
+message starting ``IngestBusy:``, and shown as refused, never counted towards failing (two people
+pressing the button at once must not flag a source).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from assetmap.review import load_candidates, summarise
 
 FAILING_AFTER = 3        # failed imports in a row (none succeeding since) that mark a source as failing
 SHOWN_REJECTIONS = 20    # rejected rows listed per source (all are counted)
+# How a refused import's kept message starts: the name of ``ingest.running.IngestBusy``, as ``recording_failures``
+# has always written it (so older refusals read right too); not imported, so the web app loads the ingest only to use it.
+REFUSED = "IngestBusy: "
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +43,7 @@ class SourceHealth:
     stopped_listing: list[tuple[str, str]]     # (activity id, name) closed by the last run
     freshness: dict[str, int]
     failures: list[IngestFailure]              # failures since the last successful import, newest first
+    refused: list[IngestFailure]               # imports refused while another ran, since the last successful one, newest first
 
     @property
     def is_failing(self) -> bool:
@@ -50,14 +59,15 @@ class SourceHealth:
 
 
 def record_failure(settings: Settings, sessions: sessionmaker, source: str, path: str, message: str) -> None:
-    """Keep one failed import, in its own transaction (the import's own was rolled back)."""
+    """Keep one failed (or refused) import, in its own transaction (the import's own was rolled back)."""
     with sessions.begin() as session:
         session.add(IngestFailure(source=source, path=path, failed_at=settings.clock(), message=message[:2000]))
 
 
 @contextlib.contextmanager
 def recording_failures(settings: Settings, sessions: sessionmaker, source: str, path: str) -> Iterator[None]:
-    """Run an import; if it raises, record the failure and let the error go on (a broken database is not recorded)."""
+    """Run an import; if it raises, record the failure (a refusal, ``IngestBusy``, starts ``REFUSED``) and let the
+    error go on (a broken database is not recorded)."""
     try:
         yield
     except Exception as exc:
@@ -66,16 +76,23 @@ def recording_failures(settings: Settings, sessions: sessionmaker, source: str, 
         raise
 
 
+def is_refusal(failure: IngestFailure) -> bool:
+    """Whether a kept import was refused because another was running (it never ran) rather than failed."""
+    return failure.message.startswith(REFUSED)
+
+
 def _last_runs(session: Session) -> dict[str, IngestRun]:
     newest = sa.select(IngestRun.source, sa.func.max(IngestRun.id).label("id")).where(IngestRun.finished_at.is_not(None)).group_by(IngestRun.source)
     ids = [row.id for row in session.execute(newest)]
     return {run.source: run for run in session.scalars(sa.select(IngestRun).where(IngestRun.id.in_(ids)))}
 
 
-def _failures_since(session: Session, source: str, since: dt.datetime | None) -> list[IngestFailure]:
+def _failures_since(session: Session, source: str, since: dt.datetime | None) -> tuple[list[IngestFailure], list[IngestFailure]]:
+    """The source's failed imports, and its refused ones, since ``since`` (the last successful import), newest first."""
     query = sa.select(IngestFailure).where(IngestFailure.source == source)
-    failures = session.scalars(query.order_by(IngestFailure.failed_at.desc(), IngestFailure.id.desc()))
-    return [f for f in failures if since is None or as_utc(f.failed_at) > as_utc(since)]
+    kept = session.scalars(query.order_by(IngestFailure.failed_at.desc(), IngestFailure.id.desc()))
+    recent = [f for f in kept if since is None or as_utc(f.failed_at) > as_utc(since)]
+    return [f for f in recent if not is_refusal(f)], [f for f in recent if is_refusal(f)]
 
 
 def _stopped_listing(session: Session, run: IngestRun) -> list[tuple[str, str]]:
@@ -104,5 +121,5 @@ def source_health(session: Session, settings: Settings) -> list[SourceHealth]:
         run = runs.get(source)
         rejected, count, reasons = _rejections(session, run)
         found.append(SourceHealth(source, run, rejected, count, reasons, _stopped_listing(session, run) if run else [],
-                                  freshness.get(source, {}), _failures_since(session, source, run.finished_at if run else None)))
+                                  freshness.get(source, {}), *_failures_since(session, source, run.finished_at if run else None)))
     return sorted(found, key=lambda h: (not h.is_failing, h.source.lower()))

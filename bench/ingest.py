@@ -1,7 +1,8 @@
-"""Benchmark: a generated spreadsheet ingested end to end (validate, geocode, upsert, index) on SpatiaLite.
+"""Benchmark: a generated spreadsheet ingested end to end (validate, geocode, upsert, index) on SpatiaLite (and PostGIS).
 
     .venv/bin/python bench/ingest.py              # 100,000 rows
     .venv/bin/python bench/ingest.py --rows 20000 # bounded run
+    .venv/bin/python bench/ingest.py --rows 10000 --postgres   # also on PostGIS, with the ratios
 
 Targets (issue 3): at least 2,000 rows/s end to end on the 2-core machine, and a re-run of the same
 file at least 3× faster than the first run (``--strict`` exits 1 when one is missed). The baseline,
@@ -12,6 +13,10 @@ indexed by a second process *during* ``load`` (see ``assetmap.search.background`
 only the wait for that writer to finish after the database commit. Everything happens in a temporary folder: a fresh
 SpatiaLite database with the focus wards loaded, the postcode directory from the cache, and a
 search index when ``assetmap.search`` is installed. Figures are printed as they come.
+
+``--postgres`` then ingests the same file, first run and re-run, into a throw-away PostGIS cluster (the one
+the tests start: ``tests/pg_cluster.py``, loopback only, stopped after) with the same wards and its search
+tables, and prints each PostGIS time beside SpatiaLite's with the ratio (PostGIS over SpatiaLite: above 1 is slower).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from assetmap import db  # noqa: E402
+from assetmap.areas.boundaries import load_boundaries  # noqa: E402  (shapely's GEOS loads before mod_spatialite's)
 from assetmap.config import load_settings  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"
@@ -91,12 +97,20 @@ def generate(path: Path, rows: int, seed: int = 20260615) -> None:
             ])
 
 
+def with_wards(url: str):
+    """The schema and the focus wards in the database at ``url``: the engine and its sessions."""
+    engine = db.make_engine(url)
+    db.create_schema(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        load_boundaries(session, WARDS, "ward", "2021-12")
+    return engine, sessions
+
+
 def fresh_database(folder: Path):
     """A SpatiaLite file with its spatial metadata written in one transaction, the schema, and the focus wards."""
     import pyproj  # noqa: F401  (before mod_spatialite, see assetmap.db)
     import sqlean
-
-    from assetmap.areas.boundaries import load_boundaries
 
     path = folder / "bench.db"
     connection = sqlean.connect(str(path))
@@ -105,12 +119,7 @@ def fresh_database(folder: Path):
     connection.execute("SELECT InitSpatialMetaData(1)")
     connection.commit()
     connection.close()
-    engine = db.make_engine(f"sqlite:///{path}")
-    db.create_schema(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        load_boundaries(session, WARDS, "ward", "2021-12")
-    return engine, sessions
+    return with_wards(f"sqlite:///{path}")
 
 
 def empty_search_index(settings, sessions) -> bool:
@@ -162,12 +171,40 @@ def run(settings, sessions, path: Path, label: str, rows: int):
     return elapsed, report
 
 
+def on_postgis(settings, sheet: Path, rows: int, with_index: bool) -> tuple[float, float]:
+    """First run and re-run of ``sheet`` in a throw-away PostGIS cluster with the focus wards (and its search tables)."""
+    from tests.pg_cluster import PostgisCluster
+
+    cluster = PostgisCluster()
+    url = cluster.start()
+    try:
+        pg_settings = dataclasses.replace(settings, database_url=url)
+        engine, sessions = with_wards(url)
+        indexed = with_index and empty_search_index(pg_settings, sessions)
+        print(f"Database ready (PostGIS, focus wards); search tables: {'yes' if indexed else 'no'}", flush=True)
+        first, _ = run(pg_settings, sessions, sheet, "PostGIS first run ", rows)
+        second, _ = run(pg_settings, sessions, sheet, "PostGIS second run", rows)
+        engine.dispose()
+    finally:
+        cluster.stop()
+    return first, second
+
+
+def compare(spatialite: tuple[float, float], postgis: tuple[float, float], rows: int) -> None:
+    """Each run's time on both databases and the ratio (PostGIS over SpatiaLite: above 1 means PostGIS is slower)."""
+    for label, lite, pg in (("first run", spatialite[0], postgis[0]), ("re-run", spatialite[1], postgis[1])):
+        print(f"PostGIS vs SpatiaLite, {label}: {pg:.1f}s ({rows / pg:,.0f} rows/s) vs {lite:.1f}s ({rows / lite:,.0f} rows/s) "
+              f"= {pg / lite:.2f}x", flush=True)
+    print(f"Re-run speed-up: SpatiaLite {spatialite[0] / spatialite[1]:.1f}x, PostGIS {postgis[0] / postgis[1]:.1f}x", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the generated spreadsheet (bounds the run time)")
     parser.add_argument("--no-index", action="store_true", help="leave the search index out")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first run")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--postgres", action="store_true", help="also run both imports on a throw-away PostGIS cluster and print the ratios")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="assetmap-bench-") as tmp:
         folder = Path(tmp)
@@ -197,6 +234,8 @@ def main(argv=None) -> int:
               f"{first / bare:.1f}x the bare copy's time; re-run {first / second:.1f}x faster (target 3x)", flush=True)
         engine.dispose()
         ok = args.rows / first >= 2_000 and first / second >= 3 and report.counts["unchanged"] == report.counts["read"]
+        if args.postgres:
+            compare((first, second), on_postgis(settings, sheet, args.rows, not args.no_index), args.rows)
     return 0 if ok or not args.strict else 1
 
 

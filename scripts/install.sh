@@ -37,7 +37,7 @@ run_logged() {
 # tools, avahi, samba...), and without upgrading anything already installed.
 apt_packages=(libsqlite3-mod-spatialite)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
-[ "$what" = test ] && apt_packages+=(postgresql postgresql-15-postgis-3 chromium wrk)
+[ "$what" = test ] && apt_packages+=(postgresql postgresql-15-postgis-3 chromium wrk redis-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -137,3 +137,17 @@ def session(engine):
 def any_session(any_engine):
     """Like ``session``, on each backend in turn."""
     yield from _rolled_back_session(any_engine)
+
+
+@pytest.fixture
+def redis_server():
+    """A throw-away Redis server of this test's own (``tests/redis_server.py``); missing redis-server fails, never skips."""
+    from .redis_server import RedisServer, RedisServerError
+
+    try:
+        server = RedisServer()
+        server.start()
+    except RedisServerError as exc:
+        pytest.fail(f"Redis is required for the shared rate-limit tests but could not start: {exc}")
+    yield server
+    server.remove()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import uuid
@@ -66,3 +67,43 @@ def private_copy(settings, folder, **overrides):
     shutil.copy(settings.database_url.removeprefix("sqlite:///"), folder / "copy.db")
     shutil.copytree(settings.index_dir, folder / "index")
     return dataclasses.replace(settings, database_url=f"sqlite:///{folder / 'copy.db'}", index_dir=str(folder / "index"), **overrides)
+
+
+def build_directory(settings, folder, shared_data, organisation, activities, *, name="web.db"):
+    """Settings for a new SpatiaLite directory under ``folder``: the real wards of the focus areas and the ONS
+    ward lookup, one organisation and its activities, and a built search index.
+
+    The web pages' database and the injection corpus's differ only in the records they hold, so both are built here.
+    """
+    import dataclasses
+
+    from assetmap import db
+    from assetmap.areas.boundaries import load_boundaries, load_lookup
+    from assetmap.search import build_index
+
+    built = dataclasses.replace(settings, database_url=f"sqlite:///{folder / name}", index_dir=str(folder / "index"), tile_url="")
+    engine = db.make_engine(built.database_url)
+    db.create_schema(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        load_boundaries(session, shared_data / "test_regions/wards_dec2021_focus_stps.geojson", "ward", "2021-12")
+        load_lookup(session, shared_data / "lookups/ward21_lad21_ccg21_stp21_icb22_en_derived.csv")
+        session.add(organisation)
+        session.add_all(activities)
+    with sessions() as session:
+        build_index(built, session)
+    engine.dispose()
+    return built
+
+
+@contextlib.contextmanager
+def app_over(settings):
+    """The Flask app over ``settings``' database; its engine is disposed after, so the file is closed (and,
+    on SpatiaLite, checkpointed) before another test copies or removes it."""
+    from assetmap.web import create_app
+
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        app.extensions["assetmap"]["engine"].dispose()

@@ -144,7 +144,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
                source: str | None = None, dry_run: bool = False, full_import: bool = True,
                allow_district: bool = False, postcodes=None, area_index=None,
                on_progress: Progress | None = None, index_feed=None, tx: changes.Transaction | None = None,
-               allow_closing: bool = False) -> IngestReport:
+               allow_closing: bool = False, shown_as: str | None = None) -> IngestReport:
     """Read a file or feed into the database in the caller's transaction and report what happened.
 
     ``dry_run`` reads from the database (to say what would change) but writes nothing.
@@ -154,6 +154,8 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     Every write goes through ``tx`` (``assetmap.changes``; one is made on ``session`` if not given).
     A full import that would close more of the source than settings allow raises ``ClosingRefused``
     before writing anything, unless ``allow_closing``; a feed cut at the page cap is read as partial.
+    ``shown_as`` is the name the run records and reports the input under instead of ``path`` (an
+    upload's own file name, not the temporary file it was saved to).
     """
     intake = sources.Intake(settings)
     with sources.reading(intake):
@@ -161,7 +163,7 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     source = source or default_source(path)
     now = settings.clock()
     tx = tx or changes.Transaction(session, now, changes.source_actor(source), feed=index_feed)
-    report = IngestReport(file=str(path), format=fmt, source=source, dry_run=dry_run, full_import=full_import)
+    report = IngestReport(file=shown_as or str(path), format=fmt, source=source, dry_run=dry_run, full_import=full_import)
     timer = _Timer(report.timings)
     with timer("locate"):
         postcodes, area_index = _references(session, settings, postcodes, area_index, report)
@@ -172,6 +174,8 @@ def run_ingest(path: str | Path, session: Session, settings: Settings, *, fmt: s
     with sources.reading(intake):
         entries = _read_entries(path, fmt, source, now, report, on_progress, held, reference, limits)
     full_import = _note_intake(report, intake, full_import)
+    if shown_as:
+        _show_as(entries, report, str(path), shown_as)
     cleaned = [c for _, c in entries if isinstance(c, (ActivityDraft, OrganisationDraft, Rejection))]
     activities = [c for c in cleaned if isinstance(c, ActivityDraft)]
     with timer("held"):
@@ -200,6 +204,20 @@ def _read_entries(path, fmt: str, source: str, now, report: IngestReport, on_pro
     entries = read_and_clean(path, fmt, source, now.date(), report.timings, on_progress, held.by_row, reference, limits)
     report.profile = _profile(entries)
     return entries
+
+
+def _show_as(entries: list[Entry], report: IngestReport, path: str, name: str) -> None:
+    """Every row's file, each linked table and each note named from ``name`` instead of ``path``, before anything is
+    recorded (rejected rows keep their file) or reported."""
+    def shown(file: str) -> str:
+        return name + file[len(path):] if file.startswith(path) else file
+
+    for raw, cleaned in entries:
+        for item in (raw, cleaned, getattr(cleaned, "organisation", None)):
+            if isinstance(getattr(item, "file", None), str):
+                item.file = shown(item.file)
+    report.table_roles = {shown(file): role for file, role in report.table_roles.items()}
+    report.notes = [note.replace(path, name) for note in report.notes]
 
 
 def _place(session: Session, activities: list[ActivityDraft], postcodes, area_index, allow_district: bool) -> None:

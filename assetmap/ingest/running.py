@@ -37,7 +37,10 @@ POLL_S = 0.1
 
 
 class IngestBusy(AssetmapError):
-    """Another ingest of the same source is running."""
+    """Another ingest of the same source is running.
+
+    Source health keeps such an import as refused, not failed, by this class's name (``sources.REFUSED``): rename both.
+    """
 
 
 class Stopped(BaseException):

@@ -1,7 +1,8 @@
 """Reference data a long-running process keeps loaded: the postcode directory and the area index.
 
 Each takes seconds to build, so it is built once per process and rebuilt only when what it is built
-from changes: the Area table (``area_fingerprint``) or the cache folder.
+from changes: the Area table (``area_fingerprint``) or the cache folder. The areas' names too: every
+results page and activity page names wards and councils, and a query for them cost 0.5 ms a page.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from assetmap import geo
-from assetmap.areas.queries import area_fingerprint, load_area_index
+from assetmap.areas.queries import area_fingerprint, load_area_index, names_current_first
 from assetmap.config import Settings
 from assetmap.places.postcodes import PostcodeLookup
 
@@ -57,3 +58,8 @@ def area_index(session: Session) -> geo.AreaIndex:
 
 def postcode_lookup(settings: Settings) -> PostcodeLookup:
     return cached(("postcodes", settings.cache_dir), lambda: PostcodeLookup.load(settings.cache_dir))
+
+
+def area_names(session: Session) -> dict[str, str]:
+    """Code → name of every area, a current boundary's name first (``names_current_first``); read-only, shared."""
+    return cached(("area-names", *area_fingerprint(session)), lambda: names_current_first(session))

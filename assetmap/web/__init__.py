@@ -22,6 +22,7 @@ from assetmap.errors import AssetmapError
 from assetmap.models import SearchLog
 
 from .errors import register_error_handlers
+from .json_provider import OrjsonProvider
 
 SEARCH_LOG_WAIT_MS = 100   # how long the unmet-demand write may wait for a busy database before it is dropped
 SQLITE_BUSY_MS = 5000      # the sqlite3 module's own default wait, restored on a pooled connection after a short write
@@ -30,6 +31,7 @@ SQLITE_BUSY_MS = 5000      # the sqlite3 module's own default wait, restored on 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings(os.environ)
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)                 # JSON answers written by orjson (json_provider.py)
     app.config["SECRET_KEY"] = secret_key(settings)
     engine = db.make_engine(settings.database_url)
     app.extensions["assetmap"] = {"settings": settings, "engine": engine, "sessions": db.make_sessionmaker(engine)}
@@ -83,16 +85,26 @@ def secret_key(settings: Settings) -> str:
 
 
 def warm_caches(app: Flask) -> None:
-    """Load the postcode table and the area index once, so the first searches after a restart need not wait for them."""
+    """Load the postcode table, the area index and names once, so the first searches after a restart need not wait for them."""
     from assetmap.places import cache
 
     state = app.extensions["assetmap"]
     try:
         with state["sessions"]() as session:
             cache.area_index(session)
+            cache.area_names(session)   # the pages' ward and council names
         cache.postcode_lookup(state["settings"])
     except Exception:  # a missing cache folder or boundary table: the first search builds (or reports) it instead
         logging.getLogger(__name__).warning("warm start could not load the reference data", exc_info=True)
+    from assetmap.search import SearchIndexError, warm_search
+
+    try:
+        with state["sessions"]() as session:
+            warm_search(session, state["settings"])   # the search index (or PostgreSQL's filter columns) read once
+    except SearchIndexError:   # no index yet: the background catch-up builds it
+        pass
+    except Exception:   # the database is down: the first search reports it
+        logging.getLogger(__name__).warning("warm start could not read the search index", exc_info=True)
 
 
 def get_settings() -> Settings:

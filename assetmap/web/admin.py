@@ -64,7 +64,11 @@ def upload():
 
 
 def run_upload(storage, source: str | None, dry_run: bool, partial: bool):
-    """Save the upload under its own (made safe) name in a private folder and ingest it exactly as the command does."""
+    """Save the upload under its own (made safe) name in a private folder and ingest it exactly as the command does.
+
+    The run, its rejected rows, its report and any error name the file as the person uploaded it (made safe, no
+    folder): the temporary folder it was read from is gone when the request ends and means nothing to anyone.
+    """
     from assetmap.ingest import default_source, ingest_file
 
     settings = get_settings()
@@ -75,5 +79,16 @@ def run_upload(storage, source: str | None, dry_run: bool, partial: bool):
         storage.save(path)
         source = source or default_source(name)
         failures = contextlib.nullcontext() if dry_run else sources.recording_failures(settings, sessions, source, name)
-        with failures:
-            return ingest_file(settings, sessions, path, source=source, dry_run=dry_run, full_import=not partial)
+        with failures, _errors_naming(name, instead_of=str(path)):
+            return ingest_file(settings, sessions, path, source=source, dry_run=dry_run, full_import=not partial, shown_as=name)
+
+
+@contextlib.contextmanager
+def _errors_naming(name: str, instead_of: str):
+    """An error that names the temporary file names the upload instead (before it is recorded as the import's failure)."""
+    try:
+        yield
+    except AssetmapError as exc:
+        exc.message = exc.message.replace(instead_of, name)
+        exc.args = (exc.message,)
+        raise

@@ -7,6 +7,7 @@ Nothing here builds HTML: templates escape every value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +25,11 @@ WHO_WORDS = {"organiser": "the organiser", "organizer": "the organiser"}
 
 
 def thresholds(activity: Activity, settings: Settings) -> Thresholds:
-    return thresholds_for(activity.source, settings.ageing_after_days, settings.stale_after_days, settings.source_stale_days)
+    return _thresholds(activity.source, settings.ageing_after_days, settings.stale_after_days, settings.source_stale_days)
+
+
+# Every item of every answer asks, and the setting's text was parsed each time: once per source and setting is enough.
+_thresholds = functools.lru_cache(maxsize=1024)(thresholds_for)
 
 
 def freshness(activity: Activity, settings: Settings) -> Freshness:
@@ -44,17 +49,25 @@ def public_checker(verified_by: str | None) -> str:
 
 def check_line(activity: Activity) -> str:
     """The newest sign of freshness, labelled as what it is ("Updated in Trafford CVS's list on 3 Oct 2026")."""
-    method = method_of(activity.verified_how)
+    return _check_line(activity, method_of(activity.verified_how), public_checker(activity.verified_by))
+
+
+def _check_line(activity: Activity, method: str, who: str) -> str:
+    verified = as_utc(activity.last_verified)
     listed_since = (method == "source_assured" and "assured_date" in (activity.raw or {}) and activity.status == "active"
-                    and activity.last_ingested is not None and as_utc(activity.last_ingested).date() > as_utc(activity.last_verified).date())
-    return check_label(method, as_utc(activity.last_verified), public_checker(activity.verified_by), activity.source, listed_since)
+                    and activity.last_ingested is not None and as_utc(activity.last_ingested).date() > verified.date())
+    return check_label(method, verified, who, activity.source, listed_since)
 
 
-def freshness_line(activity: Activity, state: Freshness) -> str:
-    """"Checked by the organiser on 3 Oct 2026" / "… — details may be out of date" (stale) / "Never checked — …"."""
+def freshness_line(activity: Activity, state: Freshness, method: str | None = None, who: str | None = None) -> str:
+    """"Checked by the organiser on 3 Oct 2026" / "… — details may be out of date" (stale) / "Never checked — …".
+
+    ``method`` and ``who`` (``method_of``, ``public_checker``) when the caller has them already.
+    """
     if state.state == "unknown":
         return "Never checked — ring before you go"
-    line = check_line(activity)
+    method = method_of(activity.verified_how) if method is None else method
+    line = _check_line(activity, method, public_checker(activity.verified_by) if who is None else who)
     if state.state == "stale":
         return f"Not checked for {describe_age(state.days).removesuffix(' ago')} — details may be out of date ({line})"
     if state.state == "ageing":
@@ -65,10 +78,11 @@ def freshness_line(activity: Activity, state: Freshness) -> str:
 def freshness_json(activity: Activity, state: Freshness) -> dict[str, Any]:
     """The API's ``freshness``: state, date, method and source (a source's name only for a source's assertion)."""
     verified = activity.last_verified.date().isoformat() if isinstance(activity.last_verified, dt.datetime) else None
-    method = method_of(activity.verified_how) if verified else ""
-    return {"state": state.state, "last_verified": verified, "verified_by": public_checker(activity.verified_by) or None,
+    how, who = method_of(activity.verified_how), public_checker(activity.verified_by)
+    method = how if verified else ""
+    return {"state": state.state, "last_verified": verified, "verified_by": who or None,
             "method": method or None, "source": activity.source if method in SOURCE_METHODS else None,
-            "label": freshness_line(activity, state)}
+            "label": freshness_line(activity, state, how, who)}
 
 
 def safe_url(url: str | None) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
 
 from assetmap import changes, reports, taxonomy
-from assetmap.models import Activity, Area, SearchLog
+from assetmap.models import Activity, SearchLog
+from assetmap.places.cache import area_names
 from assetmap.places.gazetteer import suggest_places
 from assetmap.queries import linked_listings
 from assetmap.schedule import Schedule, describe_next, has_ended
@@ -73,15 +73,12 @@ def _served(activity: Activity, names: dict[str, str]) -> list[str]:
 
 
 def _area_names(activities: list[Activity]) -> dict[str, str]:
-    """Ward, council and service-area names for the codes these records carry, in one query (current boundaries first)."""
+    """Ward, council and service-area names for the codes these records carry (current boundaries first), from the process's cache."""
     codes = {c for a in activities for c in (a.ward_code, a.lad_code, *(a.service_area or [])) if c}
     if not codes:
         return {}
-    rows = get_session().execute(sa.select(Area.code, Area.name, Area.is_current).where(Area.code.in_(codes)))
-    names: dict[str, str] = {}
-    for code, name, _current in sorted(rows, key=lambda row: bool(row[2])):
-        names[code] = name   # current rows come last, so they win
-    return names
+    known = area_names(get_session())
+    return {code: known[code] for code in codes if code in known}
 
 
 def _clean_query(args) -> list[tuple[str, str]]:

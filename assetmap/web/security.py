@@ -11,6 +11,9 @@
   ``ASSETMAP_RATELIMIT_STORAGE`` (memory for one process, Redis so several servers share the
   counts). A breach is a 429: JSON under /api/, a plain page elsewhere (``errors``).
 - ``SignInGuard`` locks an account, or an address, after repeated failed sign-ins, in the same storage.
+- A storage that is down or hung never takes the site down: each call to it gives up after
+  ``STORAGE_TIMEOUT_S``, and the counts carry on in this process's memory (each server counting
+  alone, as with ``memory://``) until the storage answers again; it is not part of ``/healthz``.
 """
 
 from __future__ import annotations
@@ -18,16 +21,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assetmap.config import Settings
 from assetmap.errors import AssetmapError
 
+log = logging.getLogger(__name__)
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -58,6 +67,9 @@ ROUTE_LIMITS = (
 
 
 UPLOAD_ENDPOINTS = frozenset({"admin.upload"})   # the spreadsheet upload: ASSETMAP_MAX_UPLOAD_BYTES
+STORAGE_TIMEOUT_S = 0.5   # a count is one round trip on the local network (under a millisecond); past this the storage is down
+RETRY_STORAGE_S = 10      # the sign-in guard's wait, after a storage failure, before it tries the shared storage again
+TIMEOUT_SCHEMES = frozenset({"redis", "rediss", "redis+unix", "valkey", "valkeys", "valkey+unix"})
 
 
 def init_security(app: Flask, settings: Settings) -> Limiter:
@@ -69,8 +81,7 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
         hops = settings.proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     app.after_request(security_headers)
-    limiter = Limiter(key_func=client_address, app=app, storage_uri=settings.ratelimit_storage, strategy="moving-window",
-                      headers_enabled=True, key_prefix="assetmap")
+    limiter = make_limiter(app, settings.ratelimit_storage)
     for rule in ROUTE_LIMITS:
         value = getattr(settings, rule.setting)
         if value and rule.endpoint in app.view_functions:
@@ -79,6 +90,29 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
             app.view_functions[rule.endpoint] = limiter.limit(value, methods=list(rule.methods), error_message=rule.message)(view)
     app.extensions["assetmap"]["signin_guard"] = SignInGuard(limiter, settings, app.config["SECRET_KEY"])
     return limiter
+
+
+def make_limiter(app: Flask, storage_uri: str) -> Limiter:
+    """Counts per client address, in a moving window, in ``storage_uri``; this process's memory while that storage is down.
+
+    ``in_memory_fallback_enabled`` keeps every limit in force (per process) when the storage fails and
+    checks it again after 1, 2, 4... 32 seconds; ``swallow_errors`` logs any other storage error instead of
+    failing the request: a rate limit is worth less than the page it guards.
+    """
+    return Limiter(key_func=client_address, app=app, storage_uri=storage_uri, strategy="moving-window", headers_enabled=True,
+                   key_prefix="assetmap", storage_options=storage_options(storage_uri), in_memory_fallback_enabled=True, swallow_errors=True)
+
+
+def storage_options(uri: str) -> dict:
+    """Storage errors as one exception type, and Redis calls that give up after ``STORAGE_TIMEOUT_S`` instead of hanging.
+
+    Without a timeout a Redis server that accepts connections but never answers would hang every request.
+    Options written in the URI itself (``?socket_timeout=2``) win over these.
+    """
+    options: dict = {"wrap_exceptions": True}
+    if urlsplit(uri).scheme in TIMEOUT_SCHEMES:
+        options |= {"socket_connect_timeout": STORAGE_TIMEOUT_S, "socket_timeout": STORAGE_TIMEOUT_S}
+    return options
 
 
 def parse_limit(setting: str, value: str) -> RateLimitItem:
@@ -128,36 +162,54 @@ class SignInGuard:
     Counts live in the rate limiter's storage (shared by every server when it is Redis). Accounts are
     keyed by an HMAC of the address, so the storage never holds e-mail addresses. A locked account
     is refused before its password is checked, so guessing stops; a successful sign-in clears the
-    account's count.
+    account's count. While the storage is down the counts are kept in this process's memory (see
+    ``_strategy``): weaker, since each server counts alone, but sign-in keeps working and guessing is still slowed.
     """
 
-    def __init__(self, limiter: Limiter, settings: Settings, secret: str):
+    def __init__(self, limiter: Limiter, settings: Settings, secret: str, clock=time.monotonic):
         self.limiter = limiter
         self.per_account = parse_limit("lockout_account", settings.lockout_account)
         self.per_address = parse_limit("lockout_address", settings.lockout_address)
         self.secret = secret.encode()
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.clock = clock
+        self.local_until = float("-inf")
+
+    def _strategy(self) -> RateLimiter:
+        """The shared counts, or this process's while the storage was found down in the last ``RETRY_STORAGE_S``."""
+        return self.local if self.clock() < self.local_until else self.limiter.limiter
+
+    def _call(self, method: str, *args):
+        """One counting call on the shared storage, or, if it fails, on this process's memory."""
+        strategy = self._strategy()
+        try:
+            return getattr(strategy, method)(*args)
+        except StorageError:
+            if strategy is self.local:
+                raise
+            log.warning("sign-in lockout: the rate-limit storage is unavailable; counting in this process for %s s", RETRY_STORAGE_S, exc_info=True)
+            self.local_until = self.clock() + RETRY_STORAGE_S
+            return getattr(self.local, method)(*args)
 
     def _account(self, email: str) -> str:
         return hmac.new(self.secret, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
     def refusal(self, email: str, address: str) -> str | None:
         """Why this sign-in may not be tried now, or None."""
-        strategy = self.limiter.limiter
-        if not strategy.test(self.per_address, "signin-address", address):
+        if not self._call("test", self.per_address, "signin-address", address):
             return (f"Too many failed sign-ins from your address. Please try again in {_period(self.per_address)}, "
                     "or ask an admin to check your account.")
-        if not strategy.test(self.per_account, "signin-account", self._account(email)):
+        if not self._call("test", self.per_account, "signin-account", self._account(email)):
             return (f"This account is locked after too many failed sign-ins. Please try again in {_period(self.per_account)}, "
                     "or ask an admin to check it.")
         return None
 
     def failed(self, email: str, address: str) -> None:
-        strategy = self.limiter.limiter
-        strategy.hit(self.per_address, "signin-address", address)
-        strategy.hit(self.per_account, "signin-account", self._account(email))
+        self._call("hit", self.per_address, "signin-address", address)
+        self._call("hit", self.per_account, "signin-account", self._account(email))
 
     def succeeded(self, email: str) -> None:
-        self.limiter.limiter.clear(self.per_account, "signin-account", self._account(email))
+        self._call("clear", self.per_account, "signin-account", self._account(email))
 
 
 def _period(item: RateLimitItem) -> str:

@@ -1,7 +1,8 @@
 """A live site with a few hundred activities round Sale: more than a page of results, enough to browse.
 
 Imported by the shortlist and browse tests (``from .busy_site import busy_site``). The points are
-drawn from a fixed seed so the tests can count what lies inside any box the map reports.
+drawn from a fixed seed so the tests can count what lies inside any box the map reports. The server and
+the axe check come from serving.py.
 """
 
 from __future__ import annotations
@@ -9,16 +10,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from assetmap import db
 from assetmap.search import build_index
 
 from ..factories import make_activity
+from .serving import serious_violations as serious_violations  # re-exported: the browse, shortlist and API page tests import it from here
+from .serving import served
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WALKS, SINGING, THURSDAYS = 70, 30, 150
@@ -70,12 +71,8 @@ def busy_site(settings, tmp_path_factory):
 
     from assetmap.web import create_app
 
-    app = create_app(busy)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", points)
-    server.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(create_app(busy)) as url:
+        yield Site(url, points)
 
 
 def new_page(browser, viewport, **options):
@@ -84,14 +81,6 @@ def new_page(browser, viewport, **options):
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     return context, page
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core from the app's own static folder (the page's policy forbids injected inline scripts)."""
-    page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def page_width(page) -> tuple[int, int]:

@@ -22,7 +22,11 @@ def served(app) -> Iterator[str]:
 
 
 def serious_violations(page) -> list[str]:
-    """axe-core from the app's own static folder (the page's policy forbids injected inline scripts)."""
+    """axe-core from the app's own static folder (the page's policy forbids injected inline scripts).
+
+    Each finding names up to three of the elements it was found on, so a failing test says where to look.
+    """
     page.add_script_tag(url="/static/vendor/axe.min.js")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]

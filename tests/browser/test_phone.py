@@ -3,15 +3,14 @@ results first, nothing wider than the screen, near means near, axe clean, and al
 Screenshots of each page at both sizes go to test-artifacts/screenshots/ (a test artefact, not kept in git)."""
 
 import re
-import threading
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from ..conftest import FIXED_NOW
 from ..web.phone_data import LONG_NAME, LONG_URL, phone_settings
+from .serving import serious_violations, served
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -25,13 +24,8 @@ def server(web_settings, tmp_path_factory):
     """A live server over a copy of the web database with the long-URL, phone-line and waiting-list records."""
     from assetmap.web import create_app
 
-    app = create_app(phone_settings(web_settings, tmp_path_factory.mktemp("phone-browser"), FIXED_NOW))
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    app.extensions["assetmap"]["engine"].dispose()
+    with served(create_app(phone_settings(web_settings, tmp_path_factory.mktemp("phone-browser"), FIXED_NOW))) as url:
+        yield url
 
 
 @pytest.fixture(params=list(SIZES))
@@ -57,12 +51,6 @@ def _no_sideways_scroll(page) -> None:
     assert widths[0] <= widths[2] and widths[1] <= widths[2], f"page is {widths[0]} px wide in a {widths[2]} px window"
 
 
-def _serious_violations(page) -> list[str]:
-    page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 def _search(page, server, q: str, near: str) -> None:
     page.goto(f"{server}/")
     page.get_by_label("What are you looking for?").fill(q)
@@ -80,7 +68,7 @@ def test_after_a_search_the_summary_and_first_result_are_on_the_first_screen(siz
     summary, first = sized.locator(".summary").bounding_box(), sized.locator(".result h2").first.bounding_box()
     assert summary["y"] + summary["height"] <= height and first["y"] + first["height"] <= height, (summary, first)
     _no_sideways_scroll(sized)
-    assert _serious_violations(sized) == [] and sized.errors == []
+    assert serious_violations(sized) == [] and sized.errors == []
     _shot(sized, "search")
 
 
@@ -110,7 +98,7 @@ def test_the_activity_page_with_a_200_character_address_fits_the_screen(sized, s
     _no_sideways_scroll(sized)
     back = sized.get_by_role("link", name="Back to results")
     assert parse_qsl(urlsplit(back.get_attribute("href")).query) == [("q", "reading"), ("day", "wed")]
-    assert _serious_violations(sized) == [] and sized.errors == []
+    assert serious_violations(sized) == [] and sized.errors == []
     _shot(sized, "activity")
     back.click()
     assert sized.get_by_role("link", name=LONG_NAME).is_visible()
@@ -119,7 +107,7 @@ def test_the_activity_page_with_a_200_character_address_fits_the_screen(sized, s
 def test_about_fits_the_screen_and_is_axe_clean(sized, server):
     sized.goto(f"{server}/about")
     _no_sideways_scroll(sized)
-    assert _serious_violations(sized) == []
+    assert serious_violations(sized) == []
     _shot(sized, "about")
 
 

@@ -12,9 +12,9 @@ from assetmap import db
 from assetmap.areas.boundaries import load_boundaries, load_lookup
 from assetmap.demo import DEMO_FILES, add_demo_checks
 from assetmap.ingest import ingest_file
-from assetmap.web import create_app
 
 from ..conftest import PROJECT_ROOT
+from ..factories import app_over
 
 FEED_EMAIL = "directory-team@assetmap.example"
 PRIVATE_CONTACT = "Margaret Whitworth"
@@ -83,9 +83,8 @@ def special_ids(feed_db):
 
 @pytest.fixture(scope="session")
 def feed_app(feed_settings):
-    app = create_app(feed_settings)
-    yield app
-    app.extensions["assetmap"]["engine"].dispose()
+    with app_over(feed_settings) as app:
+        yield app
 
 
 @pytest.fixture

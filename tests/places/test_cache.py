@@ -45,3 +45,16 @@ def test_postcode_lookup_is_loaded_once_by_concurrent_callers(settings, monkeypa
     for thread in threads:
         thread.join()
     assert loads == [str(tmp_path)]
+
+
+def test_area_names_prefer_the_current_boundary_and_follow_changes(session):
+    from assetmap.models import Area
+
+    session.add_all([Area(kind="ward", code="E05999991", name="Old Name", vintage="2019-12", is_current=False),
+                     Area(kind="ward", code="E05999991", name="New Name", vintage="2023-05", is_current=True)])
+    session.flush()
+    names = cache.area_names(session)
+    assert names["E05999991"] == "New Name" and cache.area_names(session) is names   # built once while the areas stay the same
+    session.query(Area).filter_by(vintage="2023-05", code="E05999991").update({"name": "Renamed"})
+    session.flush()
+    assert cache.area_names(session)["E05999991"] == "Renamed"

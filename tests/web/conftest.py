@@ -1,17 +1,11 @@
 """A session-scoped app over a small real database: Trafford wards, hand-made activities (some
 hostile), and a built search index. Tests assert on the JSON twin and parse HTML only for escaping."""
 
-import dataclasses
 import datetime as dt
 
 import pytest
 
-from assetmap import db
-from assetmap.areas.boundaries import load_boundaries, load_lookup
-from assetmap.search import build_index
-from assetmap.web import create_app
-
-from ..factories import make_activity, make_organisation
+from ..factories import app_over, build_directory, make_activity, make_organisation
 
 XSS_NAME = "<script>alert(1)</script> walking club"
 XSS_DESCRIPTION = '<img src=x onerror=alert(1)> lovely walks'
@@ -35,28 +29,13 @@ def _activities():
 
 @pytest.fixture(scope="session")
 def web_settings(settings, tmp_path_factory, shared_data):
-    folder = tmp_path_factory.mktemp("web")
-    web_settings = dataclasses.replace(settings, database_url=f"sqlite:///{folder / 'web.db'}", index_dir=str(folder / "index"), tile_url="")
-    engine = db.make_engine(web_settings.database_url)
-    db.create_schema(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        load_boundaries(session, shared_data / "test_regions/wards_dec2021_focus_stps.geojson", "ward", "2021-12")
-        load_lookup(session, shared_data / "lookups/ward21_lad21_ccg21_stp21_icb22_en_derived.csv")
-        org, activities = _activities()
-        session.add(org)
-        session.add_all(activities)
-    with sessions() as session:
-        build_index(web_settings, session)
-    engine.dispose()
-    return web_settings
+    return build_directory(settings, tmp_path_factory.mktemp("web"), shared_data, *_activities())
 
 
 @pytest.fixture(scope="session")
 def app(web_settings):
-    app = create_app(web_settings)
-    yield app
-    app.extensions["assetmap"]["engine"].dispose()
+    with app_over(web_settings) as app:
+        yield app
 
 
 @pytest.fixture

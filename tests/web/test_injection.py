@@ -10,19 +10,13 @@ formula. Payloads may appear as text (escaped), which is what they are.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from html.parser import HTMLParser
 
 import pytest
 
-from assetmap import db
-from assetmap.areas.boundaries import load_boundaries, load_lookup
-from assetmap.search import build_index
-from assetmap.web import create_app
-
-from ..factories import make_activity, make_organisation
+from ..factories import app_over, build_directory, make_activity, make_organisation
 
 PAYLOADS = [
     '<script>alert("s1")</script>',
@@ -76,24 +70,10 @@ def _payload_activities():
 
 @pytest.fixture(scope="module")
 def hostile_app(settings, tmp_path_factory, shared_data):
-    folder = tmp_path_factory.mktemp("hostile-web")
-    hostile = dataclasses.replace(settings, database_url=f"sqlite:///{folder / 'web.db'}", index_dir=str(folder / "index"), tile_url="")
-    engine = db.make_engine(hostile.database_url)
-    db.create_schema(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        load_boundaries(session, shared_data / "test_regions/wards_dec2021_focus_stps.geojson", "ward", "2021-12")
-        load_lookup(session, shared_data / "lookups/ward21_lad21_ccg21_stp21_icb22_en_derived.csv")
-        org, activities = _payload_activities()
-        session.add(org)
-        session.add_all(activities)
-        ids = [a.id for a in activities]
-    with sessions() as session:
-        build_index(hostile, session)
-    engine.dispose()
-    app = create_app(hostile)
-    yield app, ids
-    app.extensions["assetmap"]["engine"].dispose()
+    org, activities = _payload_activities()
+    hostile = build_directory(settings, tmp_path_factory.mktemp("hostile-web"), shared_data, org, activities)
+    with app_over(hostile) as app:
+        yield app, [a.id for a in activities]
 
 
 def _html_urls(ids):
