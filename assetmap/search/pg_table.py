@@ -114,27 +114,44 @@ class Held:
 
     table: Table
     row_of: dict[str, int]        # activity id → its current row (only ever grows; readers check the row is theirs)
+    row_of_key: np.ndarray        # search_key → its current row, -1 for none: a search's matches found in one gather
     horizon: int                  # changes stamped at or after this transaction id are read again at the next look
     token: str
     seen: set[tuple[bool, str, int]] = dataclasses.field(default_factory=set)   # (removed, id, xid) at or above horizon, applied
 
-    def row(self, activity_id: str, table: Table) -> int | None:
-        """The live row of an activity in ``table`` (a table this one was, or is), if it has one."""
-        row = self.row_of.get(activity_id)
-        return row if row is not None and row < len(table) and table.live[row] else None
+    def rows(self, keys: np.ndarray, table: Table) -> np.ndarray:
+        """The live row in ``table`` (a table this one was, or is) of each search key, -1 where it has none."""
+        lookup = self.row_of_key
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        known = keys < len(lookup)
+        rows[known] = lookup[keys[known]]
+        ours = (rows >= 0) & (rows < len(table))
+        ours[ours] = table.live[rows[ours]]
+        rows[~ours] = -1
+        return rows
+
+
+def _with_keys(lookup: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``lookup`` (grown when a key is past its end, else changed in place) with ``keys`` now at ``rows``."""
+    if len(keys) and keys.max() >= len(lookup):
+        grown = np.full(max(int(keys.max()) + 1, len(lookup) * 5 // 4), -1, dtype=np.int64)
+        grown[:len(lookup)] = lookup
+        lookup = grown
+    lookup[keys] = rows
+    return lookup
 
 
 LOOK_SQL = f"""
     WITH look AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token,
                          pg_current_xact_id_if_assigned() IS NOT NULL AS writing)
     SELECT look.horizon, look.token, look.writing, c.* FROM look LEFT JOIN (
-        (SELECT s.changed_xid::text AS xid, false AS removed, {select_columns()} FROM {FROM_ACTIVITY}
+        (SELECT s.changed_xid::text AS xid, false AS removed, s.search_key AS key, {select_columns()} FROM {FROM_ACTIVITY}
          WHERE s.changed_xid >= CAST(:since AS xid8)
          UNION ALL
-         SELECT r.removed_xid::text, true, r.activity_id {', NULL' * (len(FILTER_COLUMNS) - 1)} FROM search_removed r
+         SELECT r.removed_xid::text, true, NULL, r.activity_id {', NULL' * (len(FILTER_COLUMNS) - 1)} FROM search_removed r
          WHERE r.removed_xid >= CAST(:since AS xid8))
         LIMIT :limit) AS c ON true"""
-LOAD_SQL = f"SELECT {select_columns()}, s.changed_xid::text AS xid FROM {FROM_ACTIVITY}"
+LOAD_SQL = f"SELECT {select_columns()}, s.search_key AS key, s.changed_xid::text AS xid FROM {FROM_ACTIVITY}"
 STATE_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token"
 
 
@@ -146,17 +163,20 @@ def load(connection: sa.Connection) -> Held:
     """
     state = connection.execute(sa.text(STATE_SQL)).one()
     horizon = int(state.horizon)
-    parts, seen = [], set()
+    parts, keys, seen = [], [], set()
     for rows in connection.execution_options(stream_results=True).execute(sa.text(LOAD_SQL)).partitions(LOAD_CHUNK):
         parts.append(table_of(rows))
+        keys.append(np.fromiter((row[-2] for row in rows), dtype=np.int64, count=len(rows)))
         seen.update((False, row[0], int(row[-1])) for row in rows if int(row[-1]) >= horizon)
     table = concatenated(parts) if parts else table_of([])
     table.multi.update(days=table.days, times=table.times)   # worked out once here, then carried by every ``take``
-    return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, horizon, state.token or "", seen)
+    keys = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    lookup = _with_keys(np.full(0, -1, dtype=np.int64), keys, np.arange(len(keys), dtype=np.int64))
+    return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, lookup, horizon, state.token or "", seen)
 
 
 def apply(held: Held, rows: Sequence, horizon: int) -> Held:
-    """``held`` with the changes ``rows`` (from ``LOOK_SQL``: xid, removed, then the columns) applied; the new look's horizon.
+    """``held`` with the changes ``rows`` (from ``LOOK_SQL``: xid, removed, key, then the columns) applied; the new look's horizon.
 
     Changes already applied (re-read because an older transaction was still running) are skipped;
     the rest are taken in transaction order, a removal before a write of the same transaction, so an
@@ -169,14 +189,16 @@ def apply(held: Held, rows: Sequence, horizon: int) -> Held:
         return dataclasses.replace(held, horizon=horizon, seen=seen)
     latest = {r.id: r for r in new}   # the last change of each activity wins
     dead = [held.row_of[i] for i in latest if i in held.row_of]
-    written = [tuple(r)[5:] for r in latest.values() if not r.removed]
-    added = table_of(written)
+    written = [r for r in latest.values() if not r.removed]
+    added = table_of([tuple(r)[6:] for r in written])
     table = held.table.appended(added, dead)
     for i in latest:
         if latest[i].removed:
             held.row_of.pop(i, None)
-    held.row_of.update({activity_id: len(held.table) + k for k, activity_id in enumerate(added.ids)})
-    return Held(table, held.row_of, horizon, held.token, seen)
+    new_rows = np.arange(len(held.table), len(table), dtype=np.int64)
+    held.row_of.update(zip(added.ids, new_rows.tolist()))
+    lookup = _with_keys(held.row_of_key, np.array([r.key for r in written], dtype=np.int64), new_rows)
+    return Held(table, held.row_of, lookup, horizon, held.token, seen)
 
 
 class Directory:

@@ -133,7 +133,9 @@ def test_the_copy_follows_edits_deletions_and_duplicate_links(small_database):
         session.delete(session.get(Activity, "a2"))
     assert _ids(sessions, settings) == ["a0", "a1"]
     with sessions.begin() as session:
-        session.add(make_activity(id="a3", name="Walking group 3", categories=["walking"]))
+        session.add(make_activity(id="a3", name="Ramblers group 3", categories=["walking"]))
+    assert _ids(sessions, settings, text="ramblers") == ["a3"]   # a new search key, past the end of those read at first
+    with sessions.begin() as session:
         session.add_all([DuplicateGroup(activity_id="a0", group_id="a0"), DuplicateGroup(activity_id="a3", group_id="a0")])
     assert len(_ids(sessions, settings, categories=("walking",))) == 1   # one group of linked duplicates, shown once
     with sessions.begin() as session:
