@@ -33,6 +33,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assetmap.search.filters import REMOTE
 from assetmap.search.near import NearPoint
 from assetmap.search.schema import FACET_RULES
 from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, id_tiebreak, multi_from_keys
@@ -40,7 +41,6 @@ from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenate
 FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
                   "schedule", "status", "is_free", "service_area", "group_id", "capacity")
 JSON_COLUMNS = {"categories", "audience", "delivery", "accessibility", "schedule", "service_area"}
-REMOTE = ("online", "telephone")
 # Each activity's group of linked duplicates, so a group is shown once (rows only for linked activities).
 FROM_ACTIVITY = "activity a JOIN activity_search s ON s.activity_id = a.id LEFT JOIN duplicate_group g ON g.activity_id = a.id"
 INLINE_CHANGES = 2_000       # changed rows a search applies itself; more are read in a background thread
