@@ -1,8 +1,10 @@
-"""Load benchmark: gunicorn (2 workers) over 10,000 activities, with an editor at work, then during a 50,000-row ingest.
+"""Load benchmark: the production gunicorn over 10,000 activities, with an editor at work, then during a 50,000-row ingest.
 
 For each backend (PostGIS in a throw-away cluster, then SpatiaLite for comparison): a directory of
 10,000 activities is ingested from a generated Trafford sheet (real postcodes) and indexed; gunicorn
-serves it on loopback with 2 workers × 4 threads; ``wrk`` sends a mix for ``--seconds``:
+serves it on loopback with the production settings (``web/gunicorn_conf.py``: two workers per core, 4 threads
+each; ``--workers`` to change; with two workers the 24 connections were shared unevenly, one worker a whole
+core and the other idle part of the time); ``wrk`` sends a mix for ``--seconds``:
 
 - 35 % ``/api/activities?q=…&near=<postcode>`` (search, JSON), 10 % ``/?q=…`` (the search page),
 - 25 % ``/api/activities.geojson?bbox=…&compact=1`` (the map's points in a box),
@@ -15,7 +17,7 @@ p99 latency, errors (socket errors, time-outs, non-2xx answers), and the editor'
 as a baseline measured in the same run, the same ``wrk`` on a static file from the same gunicorn
 (no database, no search), so a busy machine shows as a low baseline rather than a slow app.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--activities 10000] [--ingest-rows 50000] [--backends postgis,spatialite]
+    .venv/bin/python bench/load.py [--seconds 60] [--activities 10000] [--ingest-rows 50000] [--backends postgis,spatialite] [--workers N]
 
 Bounded and loopback only: everything listens on 127.0.0.1 and stops at the end. Rate limits are
 off for the run (every request comes from one address). The cluster runs with fsync off (as in the
@@ -135,10 +137,11 @@ def paths(ids: list[str], count: int = 4000, seed: int = 3) -> list[str]:
 
 
 @contextlib.contextmanager
-def gunicorn(settings: Settings, folder: Path):
+def gunicorn(settings: Settings, folder: Path, workers: int = 0):
+    """The production server (``web/gunicorn_conf.py``: gthread, 4 threads a worker; ``workers`` 0 keeps its two per core)."""
     port = free_port()
-    args = [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-            "--timeout", "120", "--keep-alive", "5", "--error-logfile", str(folder / "gunicorn.log"), "assetmap.web:create_app()"]
+    args = [str(BIN / "gunicorn"), "-c", "python:assetmap.web.gunicorn_conf", *(["--workers", str(workers)] if workers else []),
+            "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "--error-logfile", str(folder / "gunicorn.log")]
     process = subprocess.Popen(args, env=environment(settings), cwd=folder, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -246,7 +249,7 @@ def run_backend(name: str, url: str, folder: Path, args) -> dict:
         generate(big, args.ingest_rows, seed=11)
     script = folder / "mix.lua"
     script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths(ids)))
-    with gunicorn(settings, folder) as base:
+    with gunicorn(settings, folder, args.workers) as base:
         floor = wrk(base, _static_script(folder), 10, args.connections)   # the baseline, in the same run: a static file, no database
         log(f"{name}, baseline (a static file from the same gunicorn, 10 s): {floor['requests_per_s']} requests/s, "
             f"p50 {floor['p50_ms']} ms, p99 {floor['p99_ms']} ms, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -270,6 +273,7 @@ def main(argv=None) -> int:
     parser.add_argument("--activities", type=int, default=10_000)
     parser.add_argument("--ingest-rows", type=int, default=50_000)
     parser.add_argument("--connections", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the production config's two per core)")
     parser.add_argument("--backends", default="postgis,spatialite")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
