@@ -331,7 +331,7 @@ def common_lexemes(session: Session, now: float | None = None) -> str:
 
 
 class PostgresBackend:
-    """Answers a QueryPlan with one SQL query over activity and activity_search."""
+    """Answers a QueryPlan: one SQL query over activity_search matches and ranks words; ``pg_table`` holds the rest."""
 
     def __init__(self, session: Session):
         self.directory = directory(session)
