@@ -9,6 +9,7 @@ while a search inside a transaction that has written sees its own writes and lea
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import numpy as np
@@ -25,9 +26,9 @@ from tests.search.conftest import add_catalogue
 pytestmark = pytest.mark.postgis
 
 
-@pytest.fixture(scope="module")
-def own_database(postgis_url, shared_data):
-    """A database of this module's own holding the Trafford catalogue, committed and indexed."""
+@contextlib.contextmanager
+def committed_database(postgis_url, fill):
+    """A database of its own, filled by ``fill(session)`` in a committed transaction, indexed; dropped afterwards."""
     name = f"pgtable_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -38,15 +39,24 @@ def own_database(postgis_url, shared_data):
     sessions = db.make_sessionmaker(engine)
     settings = Settings(database_url=url)
     with sessions.begin() as session:
-        add_catalogue(session, shared_data)
+        fill(session)
     with sessions.begin() as session:
         build_index(settings, session)
-    yield engine, sessions, settings
-    pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.dispose()
+    try:
+        yield engine, sessions, settings
+    finally:
+        pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def own_database(postgis_url, shared_data):
+    """A database of this module's own holding the Trafford catalogue, committed and indexed."""
+    with committed_database(postgis_url, lambda session: add_catalogue(session, shared_data)) as found:
+        yield found
 
 
 QUESTIONS = [
@@ -91,25 +101,11 @@ def test_a_map_box_is_answered_from_the_copy_as_from_the_rows(own_database, monk
 @pytest.fixture
 def small_database(postgis_url):
     """A fresh database with three committed, indexed activities."""
-    name = f"pgtable_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = postgis_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = db.make_engine(url)
-    db.create_schema(engine)
-    sessions = db.make_sessionmaker(engine)
-    settings = Settings(database_url=url)
-    with sessions.begin() as session:
+    def fill(session):
         session.add_all([make_activity(id=f"a{i}", name=f"Walking group {i}", categories=["walking"], is_free=False) for i in range(3)])
-    with sessions.begin() as session:
-        build_index(settings, session)
-    yield engine, sessions, settings
-    pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-    admin.dispose()
+
+    with committed_database(postgis_url, fill) as found:
+        yield found
 
 
 def _ids(sessions, settings, **params) -> list[str]:
