@@ -277,6 +277,11 @@ class Settings:
         metadata={"env": "ASSETMAP_FEED_CONTACT_EMAIL", "allow_empty": True,
                   "help": "Public e-mail address the Open Referral UK feed gives as each record's assurer (never a person's); empty: left out"},
     )
+    map_cache_points: int = dataclasses.field(
+        default=100_000,
+        metadata={"env": "ASSETMAP_MAP_CACHE_POINTS",
+                  "help": "Map points each web process keeps ready to send (about 450 bytes each; 0: none kept)"},
+    )
     clock: Callable[[], dt.datetime] = dataclasses.field(
         default=utc_now,
         metadata={"help": "Function giving the current time; tests inject a fixed one"},

@@ -74,6 +74,21 @@ def among(session: Session, column, values: list):
     return column.in_(values)
 
 
+_commits: dict[str, int] = {}
+
+
+@sa.event.listens_for(Engine, "commit")
+def _count_commit(connection: sa.Connection) -> None:
+    key = connection.engine.url.render_as_string(hide_password=True)
+    _commits[key] = _commits.get(key, 0) + 1
+
+
+def commits_here(engine: Engine) -> int:
+    """How many commits this process has made to the engine's database (any engine of it): what it keeps from
+    the database (a search's look, the areas' fingerprint on PostgreSQL) is worked out again after its own writes."""
+    return _commits.get(engine.url.render_as_string(hide_password=True), 0)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the spatial extension ready, or a DatabaseError naming what to install."""
     if is_sqlite(url):

@@ -158,14 +158,29 @@ def area_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
 
 
 def record_use(session: Session, activity_ids: Sequence[str], day: dt.date, column: str) -> None:
-    """Add one to today's ``shown`` or ``shortlisted`` count of each activity (an upsert per activity; the caller commits)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    """Add one to today's ``shown`` or ``shortlisted`` count of each activity (the caller commits)."""
+    one = (1, 0) if column == "shown" else (0, 1)
+    add_uses(session, {(activity_id, day): one for activity_id in dict.fromkeys(activity_ids)})
+
+
+USE_ROWS_PER_STATEMENT = 1000   # four parameters a row: well inside SQLite's limit on a statement's parameters
+
+
+def add_uses(connection: Session | sa.Connection, counts: dict[tuple[str, dt.date], tuple[int, int]]) -> None:
+    """Add ``(shown, shortlisted)`` to each ``(activity id, day)``'s counts: one upsert per thousand rows (the caller commits).
+
+    Rows go in id order, so two processes adding to the same rows at once lock them in the same
+    order and never deadlock. The web pages count in memory and call this every few seconds
+    (``web/use_counts.py``).
+    """
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for activity_id in dict.fromkeys(activity_ids):
-        values = {"activity_id": activity_id, "day": day, "shown": 0, "shortlisted": 0} | {column: 1}
-        statement = insert(ActivityUse).values(values)
-        counter = getattr(ActivityUse.__table__.c, column)
-        session.execute(statement.on_conflict_do_update(index_elements=["activity_id", "day"], set_={column: counter + 1}))
+    rows = [{"activity_id": activity_id, "day": day, "shown": shown, "shortlisted": shortlisted}
+            for (activity_id, day), (shown, shortlisted) in sorted(counts.items())]
+    for start in range(0, len(rows), USE_ROWS_PER_STATEMENT):
+        statement = insert(ActivityUse).values(rows[start:start + USE_ROWS_PER_STATEMENT])
+        connection.execute(statement.on_conflict_do_update(index_elements=["activity_id", "day"], set_={
+            "shown": ActivityUse.shown + statement.excluded.shown, "shortlisted": ActivityUse.shortlisted + statement.excluded.shortlisted}))

@@ -107,3 +107,15 @@ def app_over(settings):
         yield app
     finally:
         app.extensions["assetmap"]["engine"].dispose()
+
+
+def new_pg_database(postgis_url: str, prefix: str) -> str:
+    """The URL of a new, empty database beside ``postgis_url``'s (named ``prefix_<random>``), for tests that commit."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    admin.dispose()
+    return sa.make_url(postgis_url).set(database=name).render_as_string(hide_password=False)

@@ -18,6 +18,7 @@ from assetmap.demo import DEMO_FILES, add_demo_accounts, add_demo_checks
 from assetmap.ingest import ingest_file
 from assetmap.models import Activity, DeprivationScore, PopulationEstimate, SearchLog, SmallArea, UsedToken
 from assetmap.search import SearchParams, search_activities
+from tests.factories import new_pg_database
 
 from .conftest import FIXED_NOW
 
@@ -109,15 +110,6 @@ def _search_total(settings, text: str) -> int:
     return total
 
 
-def _new_pg_database(postgis_url: str) -> str:
-    name = f"backup_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    return sa.make_url(postgis_url).set(database=name).render_as_string(hide_password=False)
-
-
 def test_the_export_is_the_documented_open_format_with_every_table_and_no_clear_passwords(demo):
     _, path = demo
     with zipfile.ZipFile(path) as archive:
@@ -151,7 +143,7 @@ def test_the_demo_round_trips_through_spatialite_row_by_row_and_is_searchable(de
 @pytest.mark.postgis
 def test_the_demo_round_trips_through_postgis_row_by_row_and_is_searchable(demo, postgis_url, tmp_path):
     settings, path = demo
-    url = _new_pg_database(postgis_url)
+    url = new_pg_database(postgis_url, "backup")
     code, output = _run(["import", str(path)], url, tmp_path / "index")
     assert code == 0, output
     code, output = _run(["export", str(tmp_path / "from-postgis.zip")], url, tmp_path / "index")

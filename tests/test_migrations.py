@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import uuid
 
 import geoalchemy2.alembic_helpers  # noqa: F401  (teaches SQLite reflection SpatiaLite's spatial indexes)
 import pytest
@@ -24,6 +23,7 @@ from geoalchemy2 import Geometry
 from assetmap import db
 from assetmap.demo import prepare_demo
 from assetmap.models import Base
+from tests.factories import new_pg_database
 
 BACKENDS = ["spatialite", pytest.param("postgis", marks=pytest.mark.postgis)]
 
@@ -43,15 +43,6 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return type_ != "table" or is_ours(name)
 
 
-def _create_pg_database(postgis_url: str) -> str:
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgis_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    return sa.make_url(postgis_url).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def new_engine(request, tmp_path_factory):
     """Makes an engine on a new, empty database of the backend asked for."""
@@ -61,7 +52,7 @@ def new_engine(request, tmp_path_factory):
         if backend == "spatialite":
             url = f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'assetmap.db'}"
         else:
-            url = _create_pg_database(request.getfixturevalue("postgis_url"))
+            url = new_pg_database(request.getfixturevalue("postgis_url"), "migrations")
         engines.append(db.make_engine(url))
         return engines[-1]
 

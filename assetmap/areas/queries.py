@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
-from assetmap import geo
+from assetmap import db, geo
 from assetmap.models import Area
 from assetmap.queries import in_box
 from assetmap.vocab import AREA_KINDS
@@ -58,12 +59,27 @@ _FINGERPRINT = sa.select(
 _MEMO = "assetmap_area_fingerprint"   # key in a pooled connection's ``info``: (data version, fingerprint)
 
 
+AREAS_TRUSTED_S = 10.0   # on PostgreSQL, a fingerprint read outside any transaction is reused this long (see below)
+_remembered: dict[str, tuple[float, int, tuple]] = {}   # database → (when read, this process's commits then, fingerprint)
+
+
 def area_fingerprint(session: Session) -> tuple:
     """Changes whenever areas are added, removed, renamed or made (not) current: a key for what is built from them.
 
     Every near search asks, so on SQLite the answer is kept on the connection and reused until the
     database has changed at all (``_data_version``): a few microseconds instead of reading the whole table.
+    On PostgreSQL a search that has not begun a transaction (so has written nothing) reuses the last one
+    read for ``AREAS_TRUSTED_S``, unless this process has committed since (``db.commits_here``): boundaries
+    are loaded a few times a year, and another process's load is seen within seconds, while a search that
+    needs nothing else from the database then needs no connection at all.
     """
+    engine = session.get_bind().engine
+    key = engine.url.render_as_string(hide_password=True)
+    remembered = _remembered.get(key)
+    if (remembered is not None and not session.in_transaction() and time.monotonic() - remembered[0] < AREAS_TRUSTED_S
+            and remembered[1] == db.commits_here(engine)):
+        return remembered[2]
+    commits, read_at = db.commits_here(engine), time.monotonic()
     connection = session.connection()
     version = _data_version(connection)
     memo = connection.info.get(_MEMO)
@@ -72,7 +88,13 @@ def area_fingerprint(session: Session) -> tuple:
     fingerprint = (str(connection.engine.url), *connection.execute(_FINGERPRINT).one())
     if version is not None and not connection.connection.dbapi_connection.in_transaction:   # never what a rollback may undo
         connection.info[_MEMO] = (version, fingerprint)
+    if connection.dialect.name == "postgresql" and not _has_written(connection):
+        _remembered[key] = (read_at, commits, fingerprint)
     return fingerprint
+
+
+def _has_written(connection: sa.Connection) -> bool:
+    return bool(connection.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NOT NULL").scalar())
 
 
 def _data_version(connection: sa.Connection) -> tuple[int, int] | None:

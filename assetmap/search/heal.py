@@ -95,12 +95,13 @@ def _catch_up_postgres(sessions: sessionmaker) -> CatchUp:
     from assetmap.search import pg_backend
 
     with sessions() as session:
-        if pg_backend.is_ready(session):
+        if pg_backend.is_ready(session) and pg_backend.is_announced(session):
             return CatchUp()
     with sessions.begin() as session:
         # One builder at a time: two processes creating the extension and tables at once collide.
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_BUILD_LOCK})
         if pg_backend.is_ready(session):
+            pg_backend.ensure_schema(session)   # an older version's tables: add what is new (its announcements), no rebuild
             return CatchUp()
         pg_backend.build(session)
     return CatchUp(rebuilt=True)

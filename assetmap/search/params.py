@@ -60,6 +60,7 @@ class SearchHit:
     distance_km: float | None
     freshness: Freshness
     also_listed: list[AlsoListed] = dataclasses.field(default_factory=list)   # best first
+    version: tuple[int, int] | None = None   # (epoch, row) of the record in the process's held table (``search.records``)
 
 
 @dataclasses.dataclass

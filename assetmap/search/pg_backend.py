@@ -12,7 +12,9 @@ Python code as for Whoosh; only word matching and scoring run in SQL.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import time
 from collections.abc import Sequence
 
@@ -21,9 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assetmap import taxonomy
+from assetmap.search import pg_listen
 from assetmap.search.errors import SearchIndexError
 from assetmap.search.near import NearPoint
-from assetmap.search.pg_table import FILTER_COLUMNS, FROM_ACTIVITY, candidates, directory, reach_box, select_columns, table_of
+from assetmap.search.pg_table import FILTER_COLUMNS, FROM_ACTIVITY, NOTIFY_TRIGGER, candidates, directory, reach_box, select_columns, table_of
 from assetmap.search.rank import concept_score
 from assetmap.search.spelling import Lexicon, edit_distance, max_distance_for
 from assetmap.search.table import Table
@@ -89,13 +92,6 @@ TABLES = [
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS lon double precision",
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS remote boolean NOT NULL DEFAULT false",
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS serves text[] NOT NULL DEFAULT '{}'",
-    "CREATE INDEX IF NOT EXISTS ix_activity_search_document ON activity_search USING gin (document)",
-    # New entries wait in a list every search reads in full until it is merged: keep it short (kB).
-    "ALTER INDEX ix_activity_search_document SET (gin_pending_list_limit = 256)",
-    "CREATE INDEX IF NOT EXISTS ix_activity_search_lat_lon ON activity_search (lat, lon)",
-    "CREATE INDEX IF NOT EXISTS ix_activity_search_serves ON activity_search USING gin (serves) WHERE remote",
-    "CREATE INDEX IF NOT EXISTS ix_activity_search_everywhere ON activity_search (activity_id) "
-    "WHERE remote AND lat IS NULL AND serves = '{}'",
     # Which transaction last wrote each entry, a row per deleted activity, and the tables' incarnation: what
     # each process's copy of the filter columns (``pg_table``) reads to stay current.
     "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
@@ -164,6 +160,42 @@ FUNCTIONS = [
         SELECT assetmap_words(concat_ws(' ', a.name, a.description, assetmap_category_words(a.categories),
                                         assetmap_list_words(a.audience), a.venue, a.schedule_text, a.address)) $$""",
 ]
+# Where a record can be reached from, as words of a second tsvector (``place``) beside its document, both in one GIN
+# index: a near search asks for (its words) AND (the grid cells its reach box covers OR its areas' codes OR "everywhere"),
+# and the index intersects a common word's long list with the short place lists, instead of reading every record in
+# the country that holds the word (330 ms at 1,000,000 records) before the place narrows them. A superset of the
+# reach clause, which still decides exactly. A record has a cell at each of several sizes, so a box is covered by a
+# few cells of the size that fits it: each word of the question costs the index a step per matching record
+# (117 small cells for a 20 km radius took 80 ms, 6 larger ones 8 ms). Coordinates are clamped: every finite one has a cell.
+CELL_SIZES = (0.05, 0.1, 0.2, 0.4, 0.8)    # degrees (0.05: ~5.5 km of latitude)
+CELL_CLAMP = 1000.0                        # coordinates are clamped to ± this first (dividing 1e308 overflows in SQL)
+CELL_SHIFT = 100_000                       # added to cell numbers, so they are positive
+MAX_PLACE_CELLS = 24                       # cells a box may take; a box needing more even at the largest size asks without them
+                                           # (of 6, 12, 24 and 48, 24 gave the lowest p95 over bench/scale.py's questions)
+PLACE = [
+    f"""CREATE OR REPLACE FUNCTION assetmap_cell(v double precision, size double precision) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT (floor(least(greatest(v, -{CELL_CLAMP}), {CELL_CLAMP}) / size)::int + {CELL_SHIFT})::text $$""",
+    # Changing what this returns needs the column dropped and added again (``build`` does not recompute stored values).
+    f"""CREATE OR REPLACE FUNCTION assetmap_place(lat double precision, lon double precision, remote boolean, serves text[])
+    RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$
+        SELECT array_to_tsvector(ARRAY(SELECT DISTINCT x FROM unnest(
+            CASE WHEN lat > '-Infinity' AND lat < 'Infinity' AND lon > '-Infinity' AND lon < 'Infinity' THEN ARRAY[
+                {", ".join(f"'g{level}y' || assetmap_cell(lat, {size}) || 'x' || assetmap_cell(lon, {size})"
+                           for level, size in enumerate(CELL_SIZES))}]
+            ELSE '{{}}'::text[] END
+            || CASE WHEN remote THEN ARRAY(SELECT 's' || md5(c) FROM unnest(serves) AS c) ELSE '{{}}'::text[] END
+            || CASE WHEN remote AND lat IS NULL AND serves = '{{}}' THEN ARRAY['everywhere'] ELSE '{{}}'::text[] END) AS x)) $$""",
+    "ALTER TABLE activity_search ADD COLUMN IF NOT EXISTS place tsvector "
+    "GENERATED ALWAYS AS (assetmap_place(lat, lon, remote, serves)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_activity_search_words_place ON activity_search USING gin (document, place)",
+    # New entries wait in a list every search reads in full until it is merged: keep it short (kB).
+    "ALTER INDEX ix_activity_search_words_place SET (gin_pending_list_limit = 256)",
+    # The first version's indexes: the planner preferred them to the one above, and they cost every write.
+    "DROP INDEX IF EXISTS ix_activity_search_document",
+    "DROP INDEX IF EXISTS ix_activity_search_lat_lon",
+    "DROP INDEX IF EXISTS ix_activity_search_serves",
+    "DROP INDEX IF EXISTS ix_activity_search_everywhere",
+]
 TRIGGERS = [
     # ``SET LOCAL assetmap.defer_search = 'on'`` skips it for a bulk write, which then calls ``refresh``.
     f"""CREATE OR REPLACE FUNCTION assetmap_refresh_search() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -205,20 +237,35 @@ TRIGGERS = [
     END $$""",
     """CREATE OR REPLACE TRIGGER duplicate_group_search AFTER INSERT OR UPDATE OR DELETE ON duplicate_group
         FOR EACH ROW EXECUTE FUNCTION assetmap_note_group()""",
+    # Every committed change to what searches hold is announced (once a transaction: PostgreSQL folds repeats), so a
+    # process that heard nothing since its last look need not look again (``pg_listen``, ``pg_table.NOTIFY_TRIGGER``).
+    f"""CREATE OR REPLACE FUNCTION assetmap_announce_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('{pg_listen.CHANNEL}', '');
+        RETURN NULL;
+    END $$""",
+    *(f"""CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION assetmap_announce_search()"""
+      for name, table in ((NOTIFY_TRIGGER, "activity_search"), ("search_removed_notify", "search_removed"),
+                          ("search_state_notify", "search_state"))),
 ]
 
 
 def ensure_schema(session: Session) -> None:
     """Create (or bring up to date) everything the search needs; safe to run any number of times."""
-    for statement in [*TABLES, _category_words_sql(), *FUNCTIONS, *TRIGGERS]:  # functions before their callers
+    for statement in [*TABLES, _category_words_sql(), *FUNCTIONS, *PLACE, *TRIGGERS]:  # functions before their callers
         session.execute(sa.text(statement))
 
 
+# Entries written in this order lie near their neighbours on disk: a near search reads a few thousand pages, not one
+# page per match (25,000 pages for 23,000 matches at 1,000,000 records). Only ``build`` orders; later writes go where there is room.
+PLACE_ORDER = (f" ORDER BY a.lat IS NULL, assetmap_codes(a.service_area), assetmap_cell(a.lat, {CELL_SIZES[-1]}), "
+               f"assetmap_cell(a.lon, {CELL_SIZES[-1]}), assetmap_cell(a.lat, {CELL_SIZES[0]}), assetmap_cell(a.lon, {CELL_SIZES[0]})")
 REFRESH_SQL = f"""
     INSERT INTO activity_search (activity_id, document, lat, lon, remote, serves, changed_xid)
     SELECT a.id, {_document_sql('a', 'o.name')}, a.lat, a.lon, assetmap_is_remote(a.delivery), assetmap_codes(a.service_area), pg_current_xact_id()
     FROM activity a LEFT JOIN organisation o ON o.id = a.organisation_id
-    WHERE {{which}}
+    WHERE {{which}}{{order}}
     ON CONFLICT (activity_id) DO UPDATE SET document = EXCLUDED.document, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
                                             remote = EXCLUDED.remote, serves = EXCLUDED.serves, changed_xid = EXCLUDED.changed_xid"""
 REFRESH_WORDS_SQL = (f"INSERT INTO search_word (word) SELECT DISTINCT w FROM activity a, {_words_sql('a')} "
@@ -234,9 +281,9 @@ def build(session: Session) -> int:
     ensure_schema(session)
     session.execute(sa.text("UPDATE search_state SET token = gen_random_uuid()::text"))   # every process reads its table again
     session.execute(sa.text("DELETE FROM search_removed"))
-    session.execute(sa.text(REFRESH_SQL.format(which="TRUE")))
+    session.execute(sa.text(REFRESH_SQL.format(which="TRUE", order=PLACE_ORDER)))
     session.execute(sa.text(REFRESH_WORDS_SQL.format(which="TRUE")))
-    session.execute(sa.text("SELECT gin_clean_pending_list('ix_activity_search_document')"))  # searches read it whole
+    session.execute(sa.text("SELECT gin_clean_pending_list('ix_activity_search_words_place')"))  # searches read it whole
     session.execute(sa.text("ANALYZE activity_search"))  # the planner needs figures to choose the indexes
     session.execute(sa.text("ANALYZE search_word"))
     return session.scalar(sa.text("SELECT count(*) FROM activity_search")) or 0
@@ -257,7 +304,7 @@ def refresh(session: Session, ids: Sequence[str]) -> int:
     if not ids:
         return 0
     which = "a.id = ANY(CAST(:ids AS varchar[]))"
-    found = session.execute(sa.text(REFRESH_SQL.format(which=which)), {"ids": ids}).rowcount
+    found = session.execute(sa.text(REFRESH_SQL.format(which=which, order="")), {"ids": ids}).rowcount
     session.execute(sa.text(REFRESH_WORDS_SQL.format(which=which)), {"ids": ids})
     return found
 
@@ -267,7 +314,14 @@ def is_ready(session: Session) -> bool:
     return bool(session.scalar(sa.text(
         "SELECT to_regclass('activity_search') IS NOT NULL AND to_regclass('search_state') IS NOT NULL AND "
         "(SELECT count(*) FROM pg_trigger WHERE tgrelid = 'activity'::regclass "   # (tgrelid, tgname): the catalogue's own index
-        " AND tgname IN ('activity_search_refresh', 'activity_search_removed')) = 2")))
+        " AND tgname IN ('activity_search_refresh', 'activity_search_removed')) = 2 AND "
+        "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('activity_search') AND attname = 'place' AND NOT attisdropped)")))
+
+
+def is_announced(session: Session) -> bool:
+    """Whether changes to the search tables are announced (``pg_listen``): a database made by an older version is not."""
+    return bool(session.scalar(sa.text(
+        f"SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity_search'::regclass AND tgname = '{NOTIFY_TRIGGER}')")))
 
 
 def check(session: Session) -> list[str]:
@@ -289,19 +343,60 @@ def _reach_sql(near: NearPoint | None, radius_km: float | None) -> tuple[str, di
     """A WHERE clause keeping rows in a box round the point, and online or phone services for its areas.
 
     A superset of ``filters.reach`` (a box, not a circle), so the exact rules stay in one place, in
-    Python; each branch has its own index.
+    Python. The ``place`` words (``place_query``) let the word index find them; the clause after them decides.
     """
     if near is None or radius_km is None:
         return "TRUE", {}
     south, north, west, east = reach_box(near, radius_km)
-    params = {"south": south, "north": north, "west": west, "east": east, "codes": sorted(set(near.codes.values()))}
-    return ("((s.lat BETWEEN :south AND :north AND s.lon BETWEEN :west AND :east)"
+    codes = sorted(set(near.codes.values()))
+    params = {"south": south, "north": north, "west": west, "east": east, "codes": codes}
+    place = place_query((south, north, west, east), codes)
+    if place is not None:
+        params["place"] = place
+    return (("s.place @@ CAST(:place AS tsquery) AND " if place is not None else "")
+            + "((s.lat BETWEEN :south AND :north AND s.lon BETWEEN :west AND :east)"
             " OR (s.remote AND s.serves && CAST(:codes AS text[]))"
             " OR (s.remote AND s.lat IS NULL AND s.serves = '{}'))"), params
 
 
+def _cell(value: float, size: float) -> int:
+    """``assetmap_cell`` in Python: the same clamp, the same floor of the same IEEE division."""
+    return math.floor(min(max(value, -CELL_CLAMP), CELL_CLAMP) / size) + CELL_SHIFT
+
+
+def place_query(box: tuple[float, float, float, float], codes: Sequence[str], everywhere: bool = True) -> str | None:
+    """The ``place`` words a record in reach has: cells meeting the box (south, north, west, east), ``codes``, everywhere.
+
+    Each cell of the box's corners lies between theirs (floor and clamp keep order), so every
+    record inside the box has one of these cells. None when even the coarse cells are too many
+    (a radius of hundreds of kilometres): the search then reads the words alone, as before.
+    """
+    south, north, west, east = box
+    if not all(math.isfinite(edge) for edge in box):
+        return None
+    for level, size in enumerate(CELL_SIZES):
+        rows = range(_cell(south, size), _cell(north, size) + 1)
+        columns = range(_cell(west, size), _cell(east, size) + 1)
+        if len(rows) * len(columns) <= MAX_PLACE_CELLS:
+            words = [f"g{level}y{r}x{c}" for r in rows for c in columns]
+            break
+    else:
+        return None
+    words += ["s" + hashlib.md5(code.encode()).hexdigest() for code in codes] + (["everywhere"] if everywhere else [])
+    return " | ".join(f"'{w}'" for w in words) or None   # only letters and digits: nothing to escape
+
+
 def _box_sql(box) -> str:
-    return "" if box is None else " AND s.lat BETWEEN :box_south AND :box_north AND s.lon BETWEEN :box_west AND :box_east"
+    """Rows placed inside a map's box (west, south, east, north): through the ``place`` cells when the box is not too wide."""
+    if box is None:
+        return ""
+    place = " AND s.place @@ CAST(:box_place AS tsquery)" if _box_place(box) is not None else ""
+    return place + " AND s.lat BETWEEN :box_south AND :box_north AND s.lon BETWEEN :box_west AND :box_east"
+
+
+def _box_place(box) -> str | None:
+    west, south, east, north = box
+    return place_query((south, north, west, east), (), everywhere=False)
 
 
 KNOWN_WORDS_SQL = """
@@ -330,6 +425,9 @@ def common_lexemes(session: Session, now: float | None = None) -> str:
     return found[1]
 
 
+RECHECK_SQL = "WHERE m.activity_id = ANY(CAST(:recheck AS text[]))"   # a remembered question asked again of changed records
+
+
 class PostgresBackend:
     """Answers a QueryPlan: one SQL query over activity_search matches and ranks words; ``pg_table`` holds the rest."""
 
@@ -354,13 +452,40 @@ class PostgresBackend:
         table = held.table
         if not alternatives:
             return table.take(candidates(table, near, radius_km, box)), []
-        found = self.session.execute(sa.text(self._match_sql("s.search_key", alternatives, near, radius_km, box)),
-                                     self._match_params(alternatives, near, radius_km, box)).all()
-        # As tuples: numpy probing a Row object for its length and keys cost ~10 ms a search.
-        found = np.array([tuple(row) for row in found], dtype=np.float64).reshape(len(found), 1 + len(alternatives))
-        rows = held.rows(found[:, 0].astype(np.int64), table)
+        keys, ranks = self._matches(alternatives, near, radius_km, box)
+        rows = held.rows(keys, table)
         kept = rows >= 0   # a match written since the table was read is found next time
-        return table.take(rows[kept]), self._concept_scores(plan, found[kept, 1:])
+        return table.take(rows[kept]), self._concept_scores(plan, ranks[kept])
+
+    def basis(self, plan: QueryPlan, near: NearPoint | None = None, radius_km: float | None = None, box=None) -> object | None:
+        """What ``retrieve``'s answer rests on, replaced whenever any candidate changes (``search.answers``); None: no such thing."""
+        if self.held is None:
+            return None
+        alternatives = [alt for concept in plan.concepts for alt in concept.alternatives]
+        return self._matches(alternatives, near, radius_km, box)[0] if alternatives else self.held.table
+
+    def _matches(self, alternatives, near, radius_km, box) -> tuple[np.ndarray, np.ndarray]:
+        """Each match's search key, and a column of ranks per alternative: remembered (``match_cache``) or asked."""
+        sql = self._match_sql("s.search_key, s.activity_id", alternatives, near, radius_km, box)
+        params = self._match_params(alternatives, near, radius_km, box)
+        question = (sql, *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+        count = len(alternatives)
+        return self.directory.matches.matches(question, self.held, lambda: self._asked(sql, params, count),
+                                              lambda ids: self._asked(sql, {**params, "recheck": list(ids)}, count, RECHECK_SQL))
+
+    def _asked(self, sql: str, params: dict, alternatives: int, where: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """The matches of ``sql`` (narrowed by ``where``) in one row of comma-joined lists.
+
+        A row per match made a Python object per value (2 ms for a thousand matches, a fifth of a
+        search's time); the lists' text is parsed by numpy in C.
+        """
+        ranks = [f"r{i}" for i in range(alternatives)]
+        lists = ", ".join(f"array_to_string(array_agg(m.{c}), ',')" for c in ["search_key", *ranks])
+        found = self.session.execute(sa.text(f"SELECT {lists} FROM ({sql}) AS m {where}"), params).one()
+        if not found[0]:
+            return np.zeros(0, np.int64), np.zeros((0, len(ranks)), np.float64)
+        keys = np.fromstring(found[0], dtype=np.int64, sep=",")
+        return keys, np.stack([np.fromstring(text, dtype=np.float64, sep=",") for text in found[1:]], axis=1)
 
     def _retrieve_rows(self, alternatives, plan: QueryPlan, near, radius_km, box) -> tuple[Table, list[np.ndarray]]:
         """The same answer from the rows themselves, while this process has no table (or within a writing transaction)."""
@@ -377,6 +502,7 @@ class PostgresBackend:
         params = {**_reach_sql(near, radius_km)[1], **{f"q{i}": " ".join(alt.words) for i, alt in enumerate(alternatives)}}
         if box is not None:
             params.update(zip(("box_west", "box_south", "box_east", "box_north"), box))
+            params["box_place"] = _box_place(box)
         return params
 
     @staticmethod

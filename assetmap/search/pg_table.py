@@ -22,6 +22,7 @@ committed, so not in the table) is answered the old way, from the rows themselve
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import math
@@ -33,8 +34,11 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assetmap import db
 from assetmap.search.filters import REMOTE
+from assetmap.search.match_cache import MatchCache
 from assetmap.search.near import NearPoint
+from assetmap.search.pg_listen import Listener
 from assetmap.search.schema import FACET_RULES
 from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, id_tiebreak, multi_from_keys
 
@@ -51,6 +55,11 @@ KEPT_DATABASES = 4           # tables kept per process (tests use many databases
 READY_SECONDS = 30.0         # after a look found the search tables, they are taken to be there this long
 KNOWN_WORDS_SECONDS = 60.0   # whether a word is in any record, remembered this long (it only decides spelling hints)
 KNOWN_WORDS_KEPT = 20_000
+LOOK_AT_LEAST_S = 10.0      # a search looks for changes at least this often, announced or not
+NOTIFY_TRIGGER = "activity_search_notify"   # made by ``pg_backend.TRIGGERS``; without it every search looks
+LOG_GENERATIONS = 256        # batches of changed records each held table remembers (``match_cache`` re-matches only those)
+LOG_IDS = 20_000             # changed records remembered in all
+_epochs = itertools.count(1)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +127,18 @@ class Held:
     horizon: int                  # changes stamped at or after this transaction id are read again at the next look
     token: str
     seen: set[tuple[bool, str, int]] = dataclasses.field(default_factory=set)   # (removed, id, xid) at or above horizon, applied
+    epoch: int = 0                # a new number each time the table is read whole
+    generation: int = 0           # one more each time changed records are applied
+    log: tuple[tuple[int, tuple[str, ...], np.ndarray], ...] = ()   # (generation, ids, search keys old and new) of the last few
+    key_of_row: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))   # each row's search key
+
+    def changed_since(self, generation: int) -> tuple[tuple[str, ...], np.ndarray] | None:
+        """Ids and search keys (before and after) of the activities written or deleted after ``generation`` (None: no longer known)."""
+        if generation < self.generation - len(self.log):
+            return None
+        later = [entry for entry in self.log if entry[0] > generation]
+        ids = tuple(i for entry in later for i in entry[1])
+        return ids, (np.concatenate([entry[2] for entry in later]) if later else np.zeros(0, np.int64))
 
     def rows(self, keys: np.ndarray, table: Table) -> np.ndarray:
         """The live row in ``table`` (a table this one was, or is) of each search key, -1 where it has none."""
@@ -143,14 +164,18 @@ def _with_keys(lookup: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> np.nda
 
 LOOK_SQL = f"""
     WITH look AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token,
-                         pg_current_xact_id_if_assigned() IS NOT NULL AS writing)
-    SELECT look.horizon, look.token, look.writing, c.* FROM look LEFT JOIN (
+                         pg_current_xact_id_if_assigned() IS NOT NULL AS writing,
+                         EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity_search'::regclass AND tgname = '{NOTIFY_TRIGGER}')
+                         AS announced)
+    SELECT look.horizon, look.token, look.writing, look.announced, c.* FROM look LEFT JOIN (
         (SELECT s.changed_xid::text AS xid, false AS removed, s.search_key AS key, {select_columns()} FROM {FROM_ACTIVITY}
          WHERE s.changed_xid >= CAST(:since AS xid8)
          UNION ALL
          SELECT r.removed_xid::text, true, NULL, r.activity_id {', NULL' * (len(FILTER_COLUMNS) - 1)} FROM search_removed r
          WHERE r.removed_xid >= CAST(:since AS xid8))
         LIMIT :limit) AS c ON true"""
+LOOK_FIRST_COLUMN = 7      # a look's row: horizon, token, writing, announced, xid, removed, key, then ``FILTER_COLUMNS``
+_LOOK = sa.text(LOOK_SQL)   # made once: parsing the text for its parameters cost a fifth of a millisecond a search
 LOAD_SQL = f"SELECT {select_columns()}, s.search_key AS key, s.changed_xid::text AS xid FROM {FROM_ACTIVITY}"
 STATE_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, (SELECT token FROM search_state LIMIT 1) AS token"
 
@@ -170,9 +195,11 @@ def load(connection: sa.Connection) -> Held:
         seen.update((False, row[0], int(row[-1])) for row in rows if int(row[-1]) >= horizon)
     table = concatenated(parts) if parts else table_of([])
     table.multi.update(days=table.days, times=table.times)   # worked out once here, then carried by every ``take``
+    table.epoch = next(_epochs)
     keys = np.concatenate(keys) if keys else np.zeros(0, np.int64)
     lookup = _with_keys(np.full(0, -1, dtype=np.int64), keys, np.arange(len(keys), dtype=np.int64))
-    return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, lookup, horizon, state.token or "", seen)
+    return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, lookup, horizon, state.token or "", seen,
+                epoch=table.epoch, key_of_row=keys)
 
 
 def apply(held: Held, rows: Sequence, horizon: int) -> Held:
@@ -190,15 +217,26 @@ def apply(held: Held, rows: Sequence, horizon: int) -> Held:
     latest = {r.id: r for r in new}   # the last change of each activity wins
     dead = [held.row_of[i] for i in latest if i in held.row_of]
     written = [r for r in latest.values() if not r.removed]
-    added = table_of([tuple(r)[6:] for r in written])
+    added = table_of([tuple(r)[LOOK_FIRST_COLUMN:] for r in written])
     table = held.table.appended(added, dead)
     for i in latest:
         if latest[i].removed:
             held.row_of.pop(i, None)
     new_rows = np.arange(len(held.table), len(table), dtype=np.int64)
     held.row_of.update(zip(added.ids, new_rows.tolist()))
-    lookup = _with_keys(held.row_of_key, np.array([r.key for r in written], dtype=np.int64), new_rows)
-    return Held(table, held.row_of, lookup, horizon, held.token, seen)
+    keys = np.array([r.key for r in written], dtype=np.int64)
+    lookup = _with_keys(held.row_of_key, keys, new_rows)
+    changed = (held.generation + 1, tuple(latest), np.concatenate([held.key_of_row[np.array(dead, dtype=np.int64)], keys]))
+    return Held(table, held.row_of, lookup, horizon, held.token, seen, held.epoch, changed[0], _kept_log((*held.log, changed)),
+                np.concatenate([held.key_of_row, keys]))
+
+
+def _kept_log(log: tuple) -> tuple:
+    """The newest entries of a change log, at most ``LOG_GENERATIONS`` of them and ``LOG_IDS`` ids in all."""
+    log = log[-LOG_GENERATIONS:]
+    while len(log) > 1 and sum(len(entry[1]) for entry in log) > LOG_IDS:
+        log = log[1:]
+    return log
 
 
 class Directory:
@@ -213,6 +251,9 @@ class Directory:
         self.ready_until = 0.0
         self.known_words: dict[str, bool] = {}
         self.words_until = 0.0
+        self.matches = MatchCache()   # word matches of recent questions, kept exact through the held table's changes
+        self.listener = Listener(engine.url)
+        self.looked: tuple[tuple[int, int], int, float] | None = None   # (listener's stamp, commits, clock) at the last trusted look
 
     def seen_ready(self) -> bool:
         """Whether a recent look found the search tables (saves asking the catalogue before every search)."""
@@ -234,7 +275,10 @@ class Directory:
                 return None if self.held is None or self._writing(session) else self.held
             if self.held is None:
                 return self._first_read(session)
-            look = session.execute(sa.text(LOOK_SQL), {"since": str(self.held.horizon), "limit": INLINE_CHANGES + 1}).all()
+            if self._nothing_new(session):
+                return self.held
+            stamp, commits, self.looked = self.listener.stamp(), db.commits_here(self.engine), None   # before the look: later ones differ
+            look = session.execute(_LOOK, {"since": str(self.held.horizon), "limit": INLINE_CHANGES + 1}).all()
             first = look[0]
             if first.writing:
                 return None
@@ -246,7 +290,21 @@ class Directory:
                 return self.held
             self.held = apply(self.held, look, int(first.horizon))
             self.ready_until = self.clock() + READY_SECONDS
+            self.looked = (stamp, commits, self.clock()) if first.announced and stamp is not None else None
             return self.held
+
+    def _nothing_new(self, session: Session) -> bool:
+        """Whether the database has announced no change since the last look (``pg_listen``), so this search need not look.
+
+        Only for a session that has not begun (it cannot have written), for ``LOOK_AT_LEAST_S`` at most, and not after a
+        commit in this process (``db.commits_here``): its own announcement may still be on its way.
+        """
+        return (self.looked is not None and not session.in_transaction() and db.commits_here(self.engine) == self.looked[1]
+                and self.clock() - self.looked[2] < LOOK_AT_LEAST_S and self.listener.stamp() == self.looked[0])
+
+    def close(self) -> None:
+        with self.lock:
+            self.listener.close()
 
     def _writing(self, session: Session) -> bool:
         return bool(session.scalar(sa.text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")))
@@ -295,5 +353,13 @@ def directory(session: Session) -> Directory:
         if found is None:
             found = _directories[key] = Directory(engine)
             while len(_directories) > KEPT_DATABASES:
-                _directories.pop(next(iter(_directories)))
+                _directories.pop(next(iter(_directories))).close()
         return found
+
+
+def forget(engine: sa.Engine) -> None:
+    """Drop this process's Directory of a database (its listening connection closes): before the database goes."""
+    with _directories_lock:
+        found = _directories.pop(engine.url.render_as_string(hide_password=True), None)
+    if found is not None:
+        found.close()

@@ -23,11 +23,11 @@ from assetmap.config import Settings
 from assetmap.freshness import freshness_of
 from assetmap.models import Activity, SearchLog
 from assetmap.schedule import local_date
-from assetmap.search import filters, groups, rank, text
+from assetmap.search import answers, filters, groups, rank, records, text
 from assetmap.search.near import NearPoint, resolve_near, split_place
 from assetmap.search.params import AlsoListed, SearchHit, SearchParams, SearchResults, check_params
 from assetmap.search.spelling import Lexicon
-from assetmap.search.table import table_freshness, table_unchecked_for
+from assetmap.search.table import as_timestamp, table_freshness, table_unchecked_for
 from assetmap.vocab import FRESHNESS_STATES
 from assetmap.words import typed_words, words_of
 
@@ -107,7 +107,7 @@ def _with_category_boost(table, plan: text.QueryPlan, concept_scores: list[np.nd
     ]
 
 
-def _load(session: Session, ids: list[str]) -> dict[str, Activity]:
+def _fetch(session: Session, ids: list[str]) -> dict[str, Activity]:
     if not ids:
         return {}
     # The organisation in the same query: every result shows who runs it (a query per result cost 1 ms each on PostgreSQL).
@@ -118,10 +118,12 @@ def _load(session: Session, ids: list[str]) -> dict[str, Activity]:
 def _hits(session: Session, settings: Settings, table, found: Found) -> list[SearchHit]:
     """The page's activities (and their other listings), loaded in one query."""
     rows, reach = found.page_rows, found.reach
-    activities = _load(session, [table.ids[r] for r in [*rows, *(o for others in found.also.values() for o in others)]])
+    shown = [*rows, *(o for others in found.also.values() for o in others)]
+    versions = table.versions(shown)
+    activities = records.load(session, [table.ids[r] for r in shown], versions, _fetch)
     hits = []
     now = settings.clock()
-    for r in rows:
+    for index, r in enumerate(rows):
         activity = activities.get(table.ids[r])
         if activity is None:  # deleted since indexing: the index is behind; `index --check` says so
             continue
@@ -129,7 +131,7 @@ def _hits(session: Session, settings: Settings, table, found: Found) -> list[Sea
         freshness = freshness_of(activity.last_verified, now, settings.ageing_after_days, settings.stale_after_days)
         also = [activities[table.ids[o]] for o in found.also.get(int(r), []) if table.ids[o] in activities]
         hits.append(SearchHit(activity, float(found.score[r]), distance, freshness,
-                              [AlsoListed(a.id, a.source, a.last_verified) for a in also]))
+                              [AlsoListed(a.id, a.source, a.last_verified) for a in also], versions[index] if versions else None))
     return hits
 
 
@@ -247,9 +249,17 @@ def _find(session: Session, settings: Settings, params: SearchParams, every: boo
     backend = _backend(session, settings)
     understood = understand(session, backend, params)
     near = resolve_near(session, settings, understood.near_text) if understood.near_text else None
-    table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km, box)
-    wanted = dataclasses.replace(params, page=1, per_page=max(1, len(table))) if every else params
-    return understood, near, table, find_rows(table, understood.plan, concept_scores, wanted, near, settings, facets=not every)
+
+    def work():
+        table, concept_scores = backend.retrieve(understood.plan, near, params.radius_km, box)
+        wanted = dataclasses.replace(params, page=1, per_page=max(1, len(table))) if every else params
+        return table, find_rows(table, understood.plan, concept_scores, wanted, near, settings, facets=not every)
+
+    minute = int(as_timestamp(settings.clock()) // 60)
+    place = None if near is None else (near.lat, near.lon, tuple(sorted(near.codes.items())))
+    question = (understood.plan, place, params, box, every, minute)
+    table, found = answers.answer(settings, backend.basis(understood.plan, near, params.radius_km, box), question, work)
+    return understood, near, table, found
 
 
 def search_all(session: Session, settings: Settings, params: SearchParams, batch: int = 500,

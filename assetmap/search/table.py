@@ -141,6 +141,11 @@ class Table:
     tiebreak: np.ndarray | None = None
 
     cache: dict = dataclasses.field(default_factory=dict)   # per-table results that depend only on the table
+    # A table a process holds and keeps current (``pg_table``) has an epoch (0: none): within one epoch a row stands for
+    # one version of one record, so (epoch, row) names what a result page shows (``search.records``). ``origin``: the
+    # held table's row of each row of a table taken from it (None: this is the held table).
+    epoch: int = 0
+    origin: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -149,12 +154,21 @@ class Table:
         """A table of these rows only, in the order given: a search then works over its candidates, not the whole directory."""
         return Table(ids=self.ids[rows], live=self.live[rows], lat=self.lat[rows], lon=self.lon[rows], verified=self.verified[rows],
                      multi={field: multi.take(rows) for field, multi in self.multi.items()},
-                     tiebreak=None if self.tiebreak is None else self.tiebreak[rows])
+                     tiebreak=None if self.tiebreak is None else self.tiebreak[rows],
+                     epoch=self.epoch, origin=rows if self.origin is None else self.origin[rows])
+
+    def versions(self, rows) -> list[tuple[int, int]] | None:
+        """(epoch, held row) of these rows: what each one is, exactly, in this process (None: not a held table's)."""
+        if not self.epoch:
+            return None
+        held = rows if self.origin is None else self.origin[rows]
+        return [(self.epoch, int(r)) for r in held]
 
     def appended(self, other: Table, dead: Iterable[int] = ()) -> Table:
         """This table with ``other``'s rows added at the end and the ``dead`` rows no longer live (neither is changed)."""
         both = concatenated([self, other])
         both.live[np.fromiter(dead, dtype=np.int64)] = False
+        both.epoch = self.epoch   # rows already held keep their numbers: each still stands for the same version
         return both
 
     def _field(self, name: str) -> Multi:

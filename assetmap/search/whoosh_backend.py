@@ -330,6 +330,10 @@ class WhooshBackend:
         """Every document (the filters are numpy masks over them all) and each concept's scores; ``box`` is left to the caller."""
         return self.snapshot.table, [self.snapshot.concept_scores(c) for c in plan.concepts]
 
+    def basis(self, plan: QueryPlan, near=None, radius_km=None, box=None) -> object:
+        """What ``retrieve``'s answer rests on (``search.answers``): the snapshot, new with every index generation."""
+        return self.snapshot
+
     def known_words(self, words: Sequence[str]) -> set[str]:
         return self.snapshot.known_words(words)
 

@@ -137,13 +137,18 @@ def _column_values(row) -> dict:
 
 def insert_briefly(engine, model, values: list[dict]) -> bool:
     """Insert on a short transaction of its own; False (nothing written) when the database stays busy."""
+    return write_briefly(engine, lambda conn: conn.execute(sa.insert(model), values), "search log")
+
+
+def write_briefly(engine, write, what: str) -> bool:
+    """``write(connection)`` on a short transaction of its own; False (nothing written) when the database stays busy."""
     sqlite = engine.dialect.name == "sqlite"
     wait = f"PRAGMA busy_timeout = {SEARCH_LOG_WAIT_MS}" if sqlite else f"SET LOCAL lock_timeout = {SEARCH_LOG_WAIT_MS}"
     try:
         with engine.connect() as conn:
             try:
                 conn.exec_driver_sql(wait)
-                conn.execute(sa.insert(model), values)
+                write(conn)
                 conn.commit()
             finally:
                 conn.rollback()
@@ -151,24 +156,21 @@ def insert_briefly(engine, model, values: list[dict]) -> bool:
                     conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
                     conn.commit()
     except sa.exc.OperationalError:
-        logging.getLogger(__name__).info("search log dropped: the database was busy")
+        logging.getLogger(__name__).info("%s not written: the database was busy", what)
         return False
     return True
 
 
 def save_use(session, activity_ids, column: str) -> None:
-    """Count a page view (``shown``) or a shortlisting for the review queue's harm, committed on its own.
+    """Count a page view (``shown``) or a shortlisting for the review queue's harm.
 
-    Like the search log, a statistic: a busy database drops the count rather than failing the page.
-    Never called by search, so searching writes nothing per result.
+    Counted in this process's memory and written a few seconds later, many at once (``use_counts``):
+    a page view writes nothing itself. Never called by search, so searching counts nothing per result.
+    ``session`` is the request's (unused: the counts are written on a connection of their own).
     """
-    from assetmap.review import record_use
+    from .use_counts import for_app
 
-    try:
-        record_use(session, activity_ids, get_settings().today(), column)
-        session.commit()
-    except sa.exc.OperationalError:
-        session.rollback()
+    for_app(current_app).add(activity_ids, get_settings().today(), column)
 
 
 def _close_session(_error):

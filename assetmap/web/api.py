@@ -8,26 +8,28 @@ and ``/api/`` says the same for people.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import orjson
 import sqlalchemy as sa
-from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
 from assetmap import changes, db
 from assetmap.areas.queries import areas_in_bbox
 from assetmap.exports import geojson, ical, spreadsheet
-from assetmap.models import Activity, AuditEntry, Verification
+from assetmap.models import Activity
 from assetmap.queries import linked_listings
 from assetmap.schedule import local_date
 from assetmap.search import SearchIndexError, SearchParams, search_activities, search_all, search_all_ids
 
-from . import downloads, get_session, get_settings, openapi, save_search_log
+from . import downloads, get_session, get_settings, map_points, openapi, save_search_log
 from .errors import BadRequest, NotFound
+from .kept_views import kept
 from .params import bounding_box, search_params
-from .present import also_listed_json, freshness, freshness_line, provenance_json, to_item
+from .present import also_listed_json, freshness, freshness_line, provenance_json, thresholds, to_item
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 files = Blueprint("files", __name__)   # exports that live beside a page rather than under /api/: /activities/<id>.ics
@@ -69,10 +71,17 @@ def openapi_json():
 def activities():
     params, results = run_search(request.args)
     settings, has_near = get_settings(), bool(params.near) or results.near is not None
-    items = [to_item(hit.activity, settings, hit.distance_km, has_near) | {"also_listed": also_listed_json(hit.also_listed)}
+    items = [_item(hit, settings, has_near) | {"also_listed": also_listed_json(hit.also_listed)}
              for hit in results.hits]   # one item per activity: its other listings (linked duplicates) inside it
     return jsonify({"items": items, "total": results.total, "facets": results.facets, "page": params.page,
                     "per_page": params.per_page, "near": _near_json(results.near), "suggestion": results.suggestion})
+
+
+def _item(hit, settings, has_near: bool) -> dict:
+    """The API's item for a hit: kept per record version and age (``kept_views``), with this search's distance."""
+    state = freshness(hit.activity, settings)
+    item = kept("item", hit.version, (state.state, state.days), lambda: to_item(hit.activity, settings))
+    return item | {"distance_km": None if hit.distance_km is None else round(hit.distance_km, 2)} if has_near else dict(item)
 
 
 def _every_match(box=None):
@@ -118,11 +127,14 @@ def activities_csv():
 def activities_geojson():
     """Every located match (not one page); ``bbox`` keeps those inside a box, ``compact=1`` only what a map marker needs."""
     box, compact = bounding_box(request.args), _is_on("compact")
-    tag = _map_etag()
+    points = map_points.for_app(current_app.extensions["assetmap"], get_settings().map_cache_points)
+    version = points.check(get_session())   # forgets kept points whose records changed
+    tag = _map_etag(version)
     if request.if_none_match.contains_weak(tag):
         return _cached(Response(status=304), tag)
     if compact:
-        features = _compact_features(get_session(), search_all_ids(get_session(), get_settings(), search_params(request.args), box))
+        ids = search_all_ids(get_session(), get_settings(), search_params(request.args), box)
+        features = _compact_features(get_session(), points, ids)
     else:
         params, hits = _every_match(box)
         settings, has_near = get_settings(), bool(params.near)
@@ -131,21 +143,43 @@ def activities_geojson():
     return _cached(_streamed(geojson.feature_collection_chunks(features), "application/geo+json"), tag)
 
 
-def _compact_features(session, ids: list[str]):
-    """Map points with a few columns each, read ``EXPORT_BATCH`` at a time without loading whole records.
+def _compact_features(session, points: map_points.MapPoints, ids: list[str]):
+    """Map points with a few columns each, as GeoJSON bytes: kept ones from ``points``, the rest read ``EXPORT_BATCH`` at a time.
 
-    The categories pass through as the database's JSON text (decoding and re-encoding them was a
-    quarter of a map's time); ``downloads.compact_properties`` says what a point holds.
+    ``downloads.compact_properties`` says what a point holds; a point read is kept for the next map
+    (``map_points``) with the moment its freshness state next changes.
     """
     settings = get_settings()
-    columns = [c for c in downloads.COMPACT_COLUMNS if c.key != "categories"] + [sa.cast(Activity.categories, sa.Text).label("categories")]
+    now = settings.clock()
     for start in range(0, len(ids), EXPORT_BATCH):
         batch = ids[start:start + EXPORT_BATCH]
-        rows = {row.id: row for row in session.execute(sa.select(*columns).where(db.among(session, Activity.id, batch)))}
-        for row in (rows.get(i) for i in batch):
-            if row is not None and row.lat is not None and row.lon is not None:
-                categories = orjson.Fragment(_json_list(row.categories))
-                yield geojson.point_feature(row.lon, row.lat, downloads.compact_properties(row, settings, categories))
+        kept, epoch = points.get(batch, now)
+        read = _read_points(session, [i for i, data in zip(batch, kept) if data is None], settings, now)
+        points.put(read, epoch)
+        written = [data if data is not None else read.get(activity_id, (map_points.NO_POINT,))[0] for activity_id, data in zip(batch, kept)]
+        if any(written):
+            yield b",".join(data for data in written if data)   # the batch's features, already written (see feature_collection_chunks)
+
+
+def _read_points(session, ids: list[str], settings, now) -> dict[str, tuple[bytes, object]]:
+    """Each record's point as GeoJSON bytes and until when its freshness state holds, in one query, without loading whole records.
+
+    The categories pass through as the database's JSON text (decoding and re-encoding them was a
+    quarter of a map's time). Freshness is worked out at ``now``, the moment its validity starts from.
+    """
+    if not ids:
+        return {}
+    at_now = dataclasses.replace(settings, clock=lambda: now)
+    columns = [c for c in downloads.COMPACT_COLUMNS if c.key != "categories"] + [sa.cast(Activity.categories, sa.Text).label("categories")]
+    read = {}
+    for row in session.execute(sa.select(*columns).where(db.among(session, Activity.id, ids))):
+        if row.lat is None or row.lon is None:
+            read[row.id] = (map_points.NO_POINT, None)
+            continue
+        properties = downloads.compact_properties(row, at_now, orjson.Fragment(_json_list(row.categories)))
+        read[row.id] = (orjson.dumps(geojson.point_feature(row.lon, row.lat, properties)),
+                        map_points.state_until(row.last_verified, thresholds(row, settings), now))
+    return read
 
 
 def _json_list(text: str | None) -> str:
@@ -154,15 +188,18 @@ def _json_list(text: str | None) -> str:
     return text if text.startswith("[") else "[]"
 
 
-def _map_etag() -> str:
-    """A tag that changes when any record, check or the date (freshness) changes, or the arguments do; cheap to work out."""
-    session = get_session()
-    version = session.execute(sa.select(
-        sa.select(sa.func.max(AuditEntry.id)).scalar_subquery(), sa.select(sa.func.max(Verification.id)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Activity).scalar_subquery())).one()
+def _map_etag(version: map_points.Version) -> str:
+    """A tag that changes when any record, check or the date (freshness) changes, or the arguments do; cheap to work out.
+
+    ``version`` moves with every committed change to a record (see ``map_points.read_version``); it
+    once counted the activities too, a count that grew with the table, for records written without an
+    audit entry (only a restore, or a test's own rows): the newest record (SQLite) or the snapshot
+    (PostgreSQL) catches those now. A freshness state turns at the hour its days run out, not at
+    midnight, so within a day a revalidated map can keep a state up to a day old (the points themselves never do).
+    """
     arguments = sorted(request.args.items(multi=True))
     day = local_date(get_settings().clock())
-    return hashlib.sha256(repr((tuple(version), day, arguments)).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((dataclasses.astuple(version), day, arguments)).encode()).hexdigest()[:32]
 
 
 def _cached(response: Response, tag: str) -> Response:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
+from sqlalchemy.orm import joinedload
 
 from assetmap import changes, reports, taxonomy
-from assetmap.models import Activity, SearchLog
+from assetmap.models import Activity, DuplicateGroup, ProblemReport, SearchLog
 from assetmap.places.cache import area_names
 from assetmap.places.gazetteer import suggest_places
 from assetmap.queries import linked_listings
@@ -17,6 +19,7 @@ from assetmap.vocab import CAPACITY_LABELS, DAY_LABELS, DELIVERY_LABELS, PRECISI
 
 from . import get_session, get_settings, save_search_log, save_use
 from .errors import NotFound
+from .kept_views import kept
 from .params import search_params
 from .present import (
     KM_PER_MILE,
@@ -66,6 +69,14 @@ def _view(activity: Activity, names: dict[str, str] | None = None) -> dict:
             "serves": serves_line(activity, _served(activity, names))}
 
 
+def _kept_view(hit, names: dict[str, str]) -> dict:
+    """``_view`` of a search hit, kept per record version, age and area names (``kept_views``)."""
+    activity = hit.activity
+    state = freshness(activity, get_settings())
+    areas = tuple(names.get(code) for code in (activity.ward_code, activity.lad_code, *(activity.service_area or [])) if code)
+    return kept("result", hit.version, (state.state, state.days, areas), lambda: _view(activity, names))
+
+
 def _served(activity: Activity, names: dict[str, str]) -> list[str]:
     """The names of the areas a record serves: from the area table, else as the source wrote them."""
     found = [names[code] for code in activity.service_area or [] if code in names]
@@ -98,7 +109,7 @@ def search_page():
     settings = get_settings()
     names = _area_names([hit.activity for hit in results.hits])
     back = urlencode(clean)
-    hits = [dict(_view(hit.activity, names), distance=_distance(hit.distance_km, settings.distance_units), also=hit.also_listed,
+    hits = [dict(_kept_view(hit, names), distance=_distance(hit.distance_km, settings.distance_units), also=hit.also_listed,
                  href=url_for("public.activity_page", activity_id=hit.activity.id, back=back or None)) for hit in results.hits]
     pages = max(1, -(-results.total // params.per_page))
     map_query = urlencode([*clean, *([("radius_km", f"{radius_km:.3f}")] if radius_km else [])])
@@ -193,24 +204,42 @@ def favicon():
 
 @blueprint.get("/activities/<activity_id>")
 def activity_page(activity_id: str):
-    found = get_session().get(Activity, activity_id)
-    if found is None:
+    loaded = _page_record(activity_id)
+    if loaded is None:
         raise NotFound("We could not find that activity. It may have been removed.")
+    found, grouped, reported = loaded
     schedule, now = Schedule.from_extra(found.extra), get_settings().clock()
     ended = has_ended(schedule, now)   # "This event has ended" instead of a next session
     next_line = None if ended else spoken_times(describe_next(schedule, now) or "") or None
     origins = provenance_lines(changes.field_provenance(get_session(), activity_id), found)
     placed = PRECISION_LABELS.get(found.precision) if found.lat is not None else None
-    save_use(get_session(), [activity_id], "shown")   # for the review queue's harm (see assetmap.review)
-    also = [(other.id, also_listed_line(other.source, other.last_verified)) for other in linked_listings(get_session(), activity_id)]
+    save_use(get_session(), [activity_id], "shown")   # for the review queue's harm (see assetmap.review), written later
+    others = linked_listings(get_session(), activity_id) if grouped else []
+    also = [(other.id, also_listed_line(other.source, other.last_verified)) for other in others]
     return render_template("activity.html", next_session=next_line, has_ended=ended, origins=origins, placed=placed, also=also,
                            description=linkify(found.description), back_url=_back_url(request.args.get("back", "")),
-                           **_view(found) | _signals(found))
+                           **_view(found) | _signals(found, reported))
 
 
-def _signals(activity: Activity) -> dict:
-    """An open report lowers the freshness shown and says so; a close by a re-import says since when it is unlisted."""
-    found = reports.open_reports(get_session(), [activity.id]).get(activity.id, [])
+def _page_record(activity_id: str) -> tuple[Activity, bool, bool] | None:
+    """The record with its organisation, whether it has linked listings and whether a report on it is open: one query.
+
+    Most records have neither, so the page asks for its other listings and its reports only when there are some.
+    """
+    reported = sa.exists().where(ProblemReport.activity_id == Activity.id, ProblemReport.status == "open")
+    query = (sa.select(Activity, DuplicateGroup.group_id.is_not(None), reported)
+             .outerjoin(DuplicateGroup, DuplicateGroup.activity_id == Activity.id)
+             .options(joinedload(Activity.organisation)).where(Activity.id == activity_id))
+    row = get_session().execute(query).first()
+    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+def _signals(activity: Activity, reported: bool = True) -> dict:
+    """An open report lowers the freshness shown and says so; a close by a re-import says since when it is unlisted.
+
+    ``reported`` False: the caller knows no report is open (nothing to read).
+    """
+    found = reports.open_reports(get_session(), [activity.id]).get(activity.id, []) if reported else []
     closed = reports.closed_by_source(get_session(), activity)
     signals = {"report_line": None, "unlisted_line": None}
     if closed is not None:

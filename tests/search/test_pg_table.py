@@ -10,17 +10,19 @@ while a search inside a transaction that has written sees its own writes and lea
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 
 import numpy as np
+import psycopg
 import pytest
 import sqlalchemy as sa
 
 from assetmap import db
 from assetmap.config import Settings
 from assetmap.models import Activity, DuplicateGroup
-from assetmap.search import SearchParams, build_index, pg_table, search_activities, search_all_ids
-from tests.factories import make_activity
+from assetmap.search import SearchParams, build_index, pg_backend, pg_table, search_activities, search_all_ids
+from tests.factories import app_over, make_activity
 from tests.search.conftest import add_catalogue
 
 pytestmark = pytest.mark.postgis
@@ -45,7 +47,7 @@ def committed_database(postgis_url, fill):
     try:
         yield engine, sessions, settings
     finally:
-        pg_table._directories.pop(engine.url.render_as_string(hide_password=True), None)
+        pg_table.forget(engine)
         engine.dispose()
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
@@ -221,3 +223,103 @@ def test_known_words_are_remembered_for_a_while_and_only_for_committed_records(s
         assert [h.activity.id for h in search_activities(session, settings, SearchParams(text="zumba")).hits] == ["w1"]
         session.rollback()
     assert "zumba" not in directory.known_words
+
+
+def test_a_remembered_question_follows_every_change_of_its_records(small_database, monkeypatch):
+    """Word matches are remembered per question (``match_cache``) and brought up to date from the changed records only."""
+    engine, sessions, settings = small_database
+    assert _ids(sessions, settings, text="ramblers") == []
+    asked = []
+    original = pg_backend.PostgresBackend._asked
+    monkeypatch.setattr(pg_backend.PostgresBackend, "_asked", lambda self, sql, params, *rest: asked.append(params.get("recheck"))
+                        or original(self, sql, params, *rest))
+    assert _ids(sessions, settings, text="ramblers") == []
+    assert asked == []   # remembered: no word query at all
+    with sessions.begin() as session:
+        session.get(Activity, "a1").name = "Ramblers group 1"
+    assert _ids(sessions, settings, text="ramblers") == ["a1"]
+    assert asked == [["a1"]]   # only the changed record matched again
+    with sessions.begin() as session:
+        session.add(make_activity(id="a5", name="Ramblers group 5"))
+        session.get(Activity, "a0").name = "Ramblers group 0"
+    with engine.connect() as early:
+        transaction = early.begin()
+        early.execute(sa.update(Activity).where(Activity.id == "a2").values(name="Ramblers group 2"))   # the older transaction
+        assert _ids(sessions, settings, text="ramblers") == ["a0", "a1", "a5"]
+        transaction.commit()
+    assert _ids(sessions, settings, text="ramblers") == ["a0", "a1", "a2", "a5"]
+    with sessions.begin() as session:
+        session.get(Activity, "a1").name = "Walking group 1"
+        session.delete(session.get(Activity, "a5"))
+    through_memory = _ids(sessions, settings, text="ramblers")
+    assert through_memory == ["a0", "a2"]
+    monkeypatch.setattr(pg_table.Directory, "current", lambda self, session: None)
+    assert _ids(sessions, settings, text="ramblers") == through_memory
+
+
+def test_pages_and_the_api_show_records_kept_by_version_and_each_change_at_once(small_database):
+    """Result pages reuse records loaded under the same version (``search.records``), shared between requests."""
+    engine, sessions, settings = small_database
+    with app_over(dataclasses.replace(settings, secret_key="test", ratelimit_search="")) as app:
+        _pages_follow_changes(app.test_client(), sessions)
+
+
+def _pages_follow_changes(client, sessions):
+    for _ in range(2):   # the second time from records kept in the process
+        assert client.get("/?q=walking").status_code == 200
+        items = client.get("/api/activities?q=walking").get_json()["items"]
+        assert sorted(item["name"] for item in items) == ["Walking group 0", "Walking group 1", "Walking group 2"]
+    with sessions.begin() as session:
+        session.get(Activity, "a1").name = "Walking club 1"
+        session.get(Activity, "a1").organisation = None
+    items = client.get("/api/activities?q=walking").get_json()["items"]
+    assert sorted(item["name"] for item in items) == ["Walking club 1", "Walking group 0", "Walking group 2"]
+    page = client.get("/?q=walking").get_data(as_text=True)
+    assert "Walking club 1" in page and "Walking group 1" not in page
+
+
+def test_a_search_looks_for_changes_only_once_one_is_announced(small_database):
+    """Nothing announced since the last look (``pg_listen``): no look; a change another process commits is seen at once."""
+    engine, sessions, settings = small_database
+    for _ in range(2):   # the table read, then a look
+        assert _ids(sessions, settings, free_only=True) == []
+    looks = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: looks.append(1) if "WITH look AS" in args[2] else None)
+    assert _ids(sessions, settings, free_only=True) == []
+    assert looks == []
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as other:   # as another process: no commit seen by this one
+        other.execute("UPDATE activity SET is_free = true WHERE id = 'a0'")
+    assert _ids(sessions, settings, free_only=True) == ["a0"]
+    assert looks == [1]
+    with sessions.begin() as session:   # this process's own commit: looked for before its announcement can arrive
+        session.get(Activity, "a1").is_free = True
+    assert _ids(sessions, settings, free_only=True) == ["a0", "a1"]
+
+
+def test_a_deleted_record_leaves_a_remembered_question_at_once(small_database):
+    """A deletion alone (no record written) replaces the remembered matches, so no kept result shows it (``search.answers``)."""
+    _, sessions, settings = small_database
+    for _ in range(2):
+        assert _ids(sessions, settings, text="walking") == ["a0", "a1", "a2"]
+    with sessions.begin() as session:
+        session.delete(session.get(Activity, "a1"))
+    assert _ids(sessions, settings, text="walking") == ["a0", "a2"]
+    with sessions() as session:
+        assert search_activities(session, settings, SearchParams(text="walking")).total == 2
+
+
+def test_an_older_database_gets_its_announcements_from_the_catch_up_and_searches_look_until_then(small_database):
+    from assetmap.search import heal
+
+    engine, sessions, settings = small_database
+    with sessions.begin() as session:
+        session.execute(sa.text(f"DROP TRIGGER {pg_table.NOTIFY_TRIGGER} ON activity_search"))
+    looks = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: looks.append(1) if "WITH look AS" in args[2] else None)
+    for _ in range(3):
+        assert _ids(sessions, settings, text="walking") == ["a0", "a1", "a2"]
+    assert len(looks) == 2   # the first search reads the table; every later one looks
+    assert heal.catch_up(settings, sessions).rebuilt is False
+    with sessions() as session:
+        assert pg_backend.is_announced(session)

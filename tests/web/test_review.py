@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from assetmap import db, users
 from assetmap.models import ActivityUse, AuditEntry, Verification
-from assetmap.web import create_app
+from assetmap.web import create_app, use_counts
 
 from ..conftest import FIXED_NOW
 from ..factories import private_copy
@@ -192,6 +192,7 @@ def test_viewing_a_page_counts_towards_harm_but_searching_writes_nothing(residen
     resident.get(f"/activities/{activity_id}")
     resident.get(f"/activities/{activity_id}")
     resident.get(f"/shortlist?ids={activity_id}")
+    use_counts.for_app(review_app).flush()   # the counts wait in the web process's memory a few seconds (web/use_counts.py)
     with _session(review_app) as session:
         use = session.get(ActivityUse, (activity_id, FIXED_NOW.date()))
         assert (use.shown, use.shortlisted) == (2, 1)
