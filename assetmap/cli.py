@@ -263,12 +263,13 @@ def ingest_command(file_or_url, fmt, source, dry_run, report_path, partial, allo
     assetmap ingest https://example.org/api --format oruk --report report.json
     """
     from assetmap.ingest import default_source, ingest_file
-    from assetmap.ingest.running import Stopped, be_nice, stop_on_signals
+    from assetmap.ingest.running import Stopped, be_nice, nice_local_database, stop_on_signals
     from assetmap.sources import recording_failures
 
     settings = _settings()
     be_nice()   # readers on this machine keep their share of the processor
-    _, sessions = open_database(settings, create=True)
+    engine, sessions = open_database(settings, create=True)
+    nice_local_database(engine)   # and so do they while PostgreSQL does the ingest's work
     failures = contextlib.nullcontext() if dry_run else recording_failures(settings, sessions, source or default_source(file_or_url), file_or_url)
     try:
         with stop_on_signals(), failures, _ingest_progress() as on_progress:

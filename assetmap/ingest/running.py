@@ -91,6 +91,32 @@ def be_nice() -> None:
     children_die_with_us()
 
 
+LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+
+
+def nice_local_database(engine: Engine) -> None:
+    """Lower the priority of the PostgreSQL server processes serving this ingest too, when they run on this machine.
+
+    Most of an ingest's work on PostgreSQL is the server's (rows, triggers, search documents, indexes),
+    and ``be_nice`` only lowers the ingest's own process: web servers on the same machine served a
+    third fewer requests during a big ingest. Only possible where this process may (root, or the
+    server's own user); elsewhere, and for a server on another machine, nothing happens.
+    """
+    if engine.dialect.name != "postgresql" or (engine.url.host or "") not in LOCAL_HOSTS and not (engine.url.host or "").startswith("/"):
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _nice(dbapi_connection, _record) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            pid = dbapi_connection.info.backend_pid
+            with open(f"/proc/{pid}/comm") as comm:   # the server's process, not another one that has its number here
+                if not comm.read().startswith("postgres"):
+                    return
+            os.setpriority(os.PRIO_PROCESS, pid, max(NICENESS, os.getpriority(os.PRIO_PROCESS, pid)))
+
+    engine.dispose()   # connections made before (the schema check) are made again, niced
+
+
 def lock_path(url: sa.URL) -> str:
     """The ingest lock file: next to the database file (in the temporary folder for an in-memory one)."""
     database = url.database if url.database not in (None, "", ":memory:") else os.path.join(tempfile.gettempdir(), "assetmap-memory")
