@@ -23,17 +23,28 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assetmap import taxonomy
-from assetmap.search import pg_listen
+from assetmap.search import pg_listen, postings
 from assetmap.search.errors import SearchIndexError
 from assetmap.search.near import NearPoint
-from assetmap.search.pg_table import FILTER_COLUMNS, FROM_ACTIVITY, NOTIFY_TRIGGER, candidates, directory, reach_box, select_columns, table_of
+from assetmap.search.pg_table import (
+    FILTER_COLUMNS,
+    FROM_ACTIVITY,
+    NOTIFY_TRIGGER,
+    Held,
+    candidates,
+    directory,
+    reach_box,
+    reach_mask,
+    select_columns,
+    table_of,
+)
+from assetmap.search.postings import RANK_WEIGHTS
 from assetmap.search.rank import concept_score
 from assetmap.search.spelling import Lexicon, edit_distance, max_distance_for
 from assetmap.search.table import Table
 from assetmap.search.text import NOT_JOINED, QueryPlan, alternative_scales, category_label, evened
 from assetmap.words import JOIN_CHARS
 
-RANK_WEIGHTS = "{0.1, 0.6, 0.8, 1.0}"   # D, C (description …), B (categories, audience), A (name)
 ACCENTS = ("áàâäãåéèêëíìîïóòôöõúùûüçñýÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑÝ", "aaaaaaeeeeiiiiooooouuuucnyaaaaaaeeeeiiiiooooouuuucny")
 def _category_words_sql() -> str:
     """An IMMUTABLE function turning a categories JSON list into its slugs' and labels' words, in list order.
@@ -426,6 +437,28 @@ def common_lexemes(session: Session, now: float | None = None) -> str:
 
 
 RECHECK_SQL = "WHERE m.activity_id = ANY(CAST(:recheck AS text[]))"   # a remembered question asked again of changed records
+LEXEMES_KEPT = 20_000   # alternatives' lexemes remembered per process
+
+
+def _places(listed: postings.Postings, near: NearPoint | None, radius_km: float | None, box) -> list[tuple[int, int]] | None:
+    """The place numbers a search may reach (``postings.spans``): the box's cells, or the reach's cells, areas and everywhere."""
+    if box is not None:
+        west, south, east, north = box
+        return postings.spans((south, north, west, east))
+    if near is None or radius_km is None:
+        return None
+    areas = [listed.places.areas[code] for code in set(near.codes.values()) if code in listed.places.areas]
+    return postings.spans(reach_box(near, radius_km), areas, everywhere=True)
+
+
+def _written_in_reach(held: Held, near: NearPoint | None, radius_km: float | None, box) -> list[str]:
+    """Ids of the live records written since the word lists were read that may be in reach (PostgreSQL answers for them)."""
+    touched = held.postings.touched
+    if not len(touched):
+        return []
+    rows = held.rows(touched, held.table)
+    rows = rows[rows >= 0]
+    return held.table.ids[rows[reach_mask(held.table, rows, near, radius_km, box)]].tolist()
 
 
 class PostgresBackend:
@@ -470,8 +503,44 @@ class PostgresBackend:
         params = self._match_params(alternatives, near, radius_km, box)
         question = (sql, *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
         count = len(alternatives)
-        return self.directory.matches.matches(question, self.held, lambda: self._asked(sql, params, count),
+        return self.directory.matches.matches(question, self.held, lambda: self._looked_up(alternatives, near, radius_km, box, sql, params),
                                               lambda ids: self._asked(sql, {**params, "recheck": list(ids)}, count, RECHECK_SQL))
+
+    def _looked_up(self, alternatives, near, radius_km, box, sql: str, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        """``sql``'s matches from the held word lists (``search.postings``); records written since, from PostgreSQL by id.
+
+        The same keys and ranks as asking ``sql`` itself: the lists hold PostgreSQL's own ranks, and
+        ``reach_mask`` is the reach clause's rule.
+        """
+        held, count = self.held, len(alternatives)
+        texts = [" ".join(alt.words) for alt in alternatives]
+        lexemes = self._lexemes(texts)
+        listed = held.postings
+        if listed is None or any(words is None for words in lexemes):
+            return self._asked(sql, params, count)
+        places = _places(listed, near, radius_km, box)
+        found = [listed.term(words, lambda text=text: postings.ask_term(self.session, text)).within(places)
+                 for words, text in zip(lexemes, texts)]
+        keys, ranks = postings.union(found)
+        rows = held.rows(keys, held.table)
+        keep = (rows >= 0) & listed.untouched(keys)
+        keep[keep] = reach_mask(held.table, rows[keep], near, radius_km, box)
+        keys, ranks = keys[keep], ranks[keep]
+        written = _written_in_reach(held, near, radius_km, box)
+        if written:
+            more_keys, more_ranks = self._asked(sql, {**params, "recheck": written}, count, RECHECK_SQL)
+            keys, ranks = np.concatenate([keys, more_keys]), np.concatenate([ranks, more_ranks.astype(np.float32)])
+        return keys, ranks
+
+    def _lexemes(self, texts: Sequence[str]) -> list[tuple[str, ...] | None]:
+        """Each alternative's lexemes, as PostgreSQL makes them (asked once per process, then remembered)."""
+        known = self.directory.lexemes
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        found = postings.ask_lexemes(self.session, missing) if missing else {}
+        if len(known) > LEXEMES_KEPT:
+            self.directory.lexemes = known = {}   # a new dict: other threads read the old one
+        known.update(found)
+        return [found[text] if text in found else known.get(text) for text in texts]
 
     def _asked(self, sql: str, params: dict, alternatives: int, where: str = "") -> tuple[np.ndarray, np.ndarray]:
         """The matches of ``sql`` (narrowed by ``where``) in one row of comma-joined lists.

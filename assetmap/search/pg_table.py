@@ -35,12 +35,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assetmap import db
+from assetmap.search import postings
 from assetmap.search.filters import REMOTE
 from assetmap.search.match_cache import MatchCache
 from assetmap.search.near import NearPoint
 from assetmap.search.pg_listen import Listener
+from assetmap.search.postings import Postings
 from assetmap.search.schema import FACET_RULES
 from assetmap.search.table import MULTI_FIELDS, Table, as_timestamp, concatenated, id_tiebreak, multi_from_keys
+from assetmap.search.text import load_synonyms, phrase_alternatives
 
 FILTER_COLUMNS = ("id", "lat", "lon", "last_verified", "categories", "audience", "delivery", "accessibility",
                   "schedule", "status", "is_free", "service_area", "group_id", "capacity")
@@ -100,21 +103,28 @@ def reach_box(near: NearPoint, radius_km: float) -> tuple[float, float, float, f
 def candidates(table: Table, near: NearPoint | None, radius_km: float | None,
                box: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """Live rows that may be in reach (as ``pg_backend``'s reach clause), and inside ``box`` (west, south, east, north)."""
-    keep = table.live.copy()
+    return np.flatnonzero(reach_mask(table, slice(None), near, radius_km, box))
+
+
+def reach_mask(table: Table, rows, near: NearPoint | None, radius_km: float | None,
+               box: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """Which of ``rows`` (an index array, or ``slice(None)`` for all) are live and may be in reach, and inside ``box``."""
+    keep = table.live[rows].copy()   # a slice gives a view: never change the table
+    lat, lon = table.lat[rows], table.lon[rows]
     with np.errstate(invalid="ignore"):
         if box is not None:
             west, south, east, north = box
-            keep &= (table.lon >= west) & (table.lon <= east) & (table.lat >= south) & (table.lat <= north)
+            keep &= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
         if near is not None and radius_km is not None:
             n = len(table)
             south, north, west, east = reach_box(near, radius_km)
-            nearby = (table.lat >= south) & (table.lat <= north) & (table.lon >= west) & (table.lon <= east)
+            nearby = (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)
             serves = table.multi["serves"]
             has_area = np.zeros(n, dtype=bool)
             has_area[serves.rows] = True
-            remote = table.multi["delivery"].rows_with_any(REMOTE, n)
-            keep &= nearby | (remote & serves.rows_with_any(near.codes.values(), n)) | (remote & np.isnan(table.lat) & ~has_area)
-    return np.flatnonzero(keep)
+            remote = table.multi["delivery"].rows_with_any(REMOTE, n)[rows]
+            keep &= nearby | (remote & serves.rows_with_any(near.codes.values(), n)[rows]) | (remote & np.isnan(lat) & ~has_area[rows])
+    return keep
 
 
 @dataclasses.dataclass
@@ -131,6 +141,7 @@ class Held:
     generation: int = 0           # one more each time changed records are applied
     log: tuple[tuple[int, tuple[str, ...], np.ndarray], ...] = ()   # (generation, ids, search keys old and new) of the last few
     key_of_row: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))   # each row's search key
+    postings: Postings | None = None   # each word's matches, as of the read (``search.postings``)
 
     def changed_since(self, generation: int) -> tuple[tuple[str, ...], np.ndarray] | None:
         """Ids and search keys (before and after) of the activities written or deleted after ``generation`` (None: no longer known)."""
@@ -199,7 +210,8 @@ def load(connection: sa.Connection) -> Held:
     keys = np.concatenate(keys) if keys else np.zeros(0, np.int64)
     lookup = _with_keys(np.full(0, -1, dtype=np.int64), keys, np.arange(len(keys), dtype=np.int64))
     return Held(table, {activity_id: i for i, activity_id in enumerate(table.ids)}, lookup, horizon, state.token or "", seen,
-                epoch=table.epoch, key_of_row=keys)
+                epoch=table.epoch, key_of_row=keys,
+                postings=postings.read(connection, table, keys, phrase_alternatives(load_synonyms())))
 
 
 def apply(held: Held, rows: Sequence, horizon: int) -> Held:
@@ -228,7 +240,7 @@ def apply(held: Held, rows: Sequence, horizon: int) -> Held:
     lookup = _with_keys(held.row_of_key, keys, new_rows)
     changed = (held.generation + 1, tuple(latest), np.concatenate([held.key_of_row[np.array(dead, dtype=np.int64)], keys]))
     return Held(table, held.row_of, lookup, horizon, held.token, seen, held.epoch, changed[0], _kept_log((*held.log, changed)),
-                np.concatenate([held.key_of_row, keys]))
+                np.concatenate([held.key_of_row, keys]), None if held.postings is None else held.postings.touched_by(changed[2]))
 
 
 def _kept_log(log: tuple) -> tuple:
@@ -252,6 +264,7 @@ class Directory:
         self.known_words: dict[str, bool] = {}
         self.words_until = 0.0
         self.matches = MatchCache()   # word matches of recent questions, kept exact through the held table's changes
+        self.lexemes: dict[str, tuple[str, ...] | None] = {}   # an alternative's words → its lexemes (``postings.ask_lexemes``)
         self.listener = Listener(engine.url)
         self.looked: tuple[tuple[int, int], int, float] | None = None   # (listener's stamp, commits, clock) at the last trusted look
 
@@ -289,6 +302,8 @@ class Directory:
                 self._read_aside()
                 return self.held
             self.held = apply(self.held, look, int(first.horizon))
+            if self._postings_behind():
+                self._read_aside()   # searches go on with the table just brought up to date meanwhile
             self.ready_until = self.clock() + READY_SECONDS
             self.looked = (stamp, commits, self.clock()) if first.announced and stamp is not None else None
             return self.held
@@ -308,6 +323,10 @@ class Directory:
 
     def _writing(self, session: Session) -> bool:
         return bool(session.scalar(sa.text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")))
+
+    def _postings_behind(self) -> bool:
+        postings_now = self.held.postings
+        return postings_now is not None and len(postings_now.touched) > postings.TOUCHED_MAX
 
     def _mostly_dead(self) -> bool:
         table = self.held.table

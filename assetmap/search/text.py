@@ -68,6 +68,7 @@ class Synonyms:
     longest: int
     stems: frozenset[str]
     words: frozenset[str]
+    phrases: frozenset[str] = frozenset()   # every phrase of every row
 
     def match_at(self, stems: Sequence[str], start: int) -> tuple[int, tuple[str, ...]]:
         """The longest phrase starting at ``start``: (number of words, meanings), or (0, ())."""
@@ -112,7 +113,16 @@ def read_synonyms(rows: Iterable[Mapping[str, str]]) -> Synonyms:
         longest=max((len(k) for k in by_key), default=1),
         stems=frozenset(stem_word(w) for w in surface),
         words=surface,
+        phrases=frozenset(phrases),
     )
+
+
+def phrase_alternatives(synonyms: Synonyms) -> list[str]:
+    """The words of every alternative of several words a synonym row can give (``Alternative.words``, joined by spaces).
+
+    What a backend may prepare before anyone asks (``search.postings``): the same words as ``_alternatives`` keeps.
+    """
+    return sorted({" ".join(words) for words in (tuple(content_words(p.split())) for p in synonyms.phrases) if len(words) > 1})
 
 
 @functools.lru_cache(maxsize=4)
