@@ -518,13 +518,15 @@ class PostgresBackend:
         listed = held.postings
         if listed is None or any(words is None for words in lexemes):
             return self._asked(sql, params, count)
-        places = _places(listed, near, radius_km, box)
-        found = [listed.term(words, lambda text=text: postings.ask_term(self.session, text)).within(places)
-                 for words, text in zip(lexemes, texts)]
-        keys, ranks = postings.union(found)
-        rows = held.rows(keys, held.table)
-        keep = (rows >= 0) & listed.untouched(keys)
-        keep[keep] = reach_mask(held.table, rows[keep], near, radius_km, box)
+        places, table, found = _places(listed, near, radius_km, box), held.table, []
+        for words, text in zip(lexemes, texts):
+            keys, ranks = listed.term(words, lambda text=text: postings.ask_term(self.session, text)).within(places)
+            rows = held.rows(keys, table)
+            found.append((rows[rows >= 0], ranks[rows >= 0]))   # a record deleted since has no live row
+        rows, ranks = postings.union(found, len(table))
+        keys = held.key_of_row[rows]
+        keep = listed.untouched(keys)
+        keep[keep] = reach_mask(table, rows[keep], near, radius_km, box)
         keys, ranks = keys[keep], ranks[keep]
         written = _written_in_reach(held, near, radius_km, box)
         if written:

@@ -184,15 +184,21 @@ def spans(bounds: tuple[float, float, float, float] | None, areas: Sequence[int]
     return sorted(found)
 
 
-def union(found: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The search keys matching any alternative, and a column of ranks per alternative (0 where one does not match)."""
-    keys = np.concatenate([k for k, _ in found]).astype(np.int64) if found else np.zeros(0, np.int64)
-    unique, inverse = np.unique(keys, return_inverse=True)
+def union(found: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (each below ``size``) matching any alternative, and a column of ranks per alternative (0 where one does not).
+
+    Marked in an array as long as the table rather than sorted (``np.unique``): a third of the time
+    for the 60,000 matches of a common question at a million activities.
+    """
+    seen = np.zeros(size, dtype=bool)
+    for rows, _ in found:
+        seen[rows] = True
+    unique = np.flatnonzero(seen)
+    position = np.empty(size, dtype=np.int64)   # read only where seen
+    position[unique] = np.arange(len(unique))
     ranks = np.zeros((len(unique), len(found)), dtype=np.float32)
-    start = 0
-    for column, (k, r) in enumerate(found):
-        ranks[inverse[start:start + len(k)], column] = r
-        start += len(k)
+    for column, (rows, column_ranks) in enumerate(found):
+        ranks[position[rows], column] = column_ranks
     return unique, ranks
 
 

@@ -67,7 +67,7 @@ def test_lists_are_sliced_by_place_and_joined_by_key():
     assert found_keys[order].tolist() == [10, 12, 13] and found_ranks[order].tolist() == pytest.approx([0.1, 0.3, 0.4])
     assert term.within(postings.spans((53.4, 53.5, -2.4, -2.2)))[0].tolist() == [10]   # a map's box: points only
     other = postings.term_of(np.array([11, 10]), np.array([0.9, 0.8]), places)
-    joined, ranks = postings.union([term.within(None), other.within(None), postings.EMPTY_TERM.within(None)])
+    joined, ranks = postings.union([term.within(None), other.within(None), postings.EMPTY_TERM.within(None)], 20)
     assert joined.tolist() == [10, 11, 12, 13, 14]
     assert ranks[:2].ravel().tolist() == pytest.approx([0.1, 0.8, 0, 0.2, 0.9, 0])
 
