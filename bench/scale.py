@@ -7,7 +7,8 @@ builds the PostgreSQL search tables, and times the same mixed questions — word
 counts facets and loads the page's 20 records) at 100,000 and again after growing to 1,000,000, each
 time after the process has read its copy of the filter columns and of the common words' lists
 (``search/pg_table.py``, ``search/postings.py``, as a web server does at start; the seconds that took
-are printed). Three of the 200 questions repeat an earlier one (the same postcode, words and filter), as people do. The 100,000 run is the baseline measured in the same run; the ratio shows how search grows.
+are printed). Three of the 200 questions repeat an earlier one (the same postcode, words and filter),
+as people do. The 100,000 run is the baseline measured in the same run; the ratio shows how search grows.
 
     .venv/bin/python bench/scale.py [--small 100000] [--large 1000000] [--queries 200] [--pg-setting shared_buffers=1GB ...]
 

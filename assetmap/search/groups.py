@@ -32,11 +32,8 @@ def group_codes(table: Table) -> np.ndarray:
 def grouped_rows(table: Table) -> np.ndarray:
     """Mask of rows in a group of two or more (only linked records have a group value)."""
     if ("grouped",) not in table.cache:
-        mask = np.zeros(len(table), dtype=bool)
         multi = table.multi.get("group")
-        if multi is not None:
-            mask[multi.rows] = True
-        table.cache[("grouped",)] = mask
+        table.cache[("grouped",)] = multi.filled(len(table)) if multi is not None else np.zeros(len(table), dtype=bool)
     return table.cache[("grouped",)]
 
 
@@ -47,7 +44,7 @@ def completeness(table: Table) -> np.ndarray:
         filled = np.isfinite(table.lat).astype(np.int16)
         for field in COMPLETENESS_FIELDS:
             if field in table.multi:
-                filled += np.bincount(table.multi[field].rows, minlength=n)[:n] > 0
+                filled += table.multi[field].filled(n)
         if "free" in table.multi:
             filled += ~table.multi["free"].rows_with_any(["unknown"], n)
         table.cache[("completeness",)] = filled
@@ -57,6 +54,8 @@ def completeness(table: Table) -> np.ndarray:
 def _members_in_order(table: Table, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` that are in a group, best first within each group, and their group numbers."""
     linked = rows[grouped_rows(table)[rows]]
+    if not len(linked):   # most searches: nothing to order (and no columns to read for it)
+        return linked, linked
     codes = group_codes(table)[linked]
     verified = np.nan_to_num(table.verified[linked], nan=-np.inf)
     order = np.lexsort((linked, -completeness(table)[linked], -verified, codes))
@@ -85,8 +84,8 @@ def others_in_group(table: Table, rows: np.ndarray, shown: np.ndarray) -> dict[i
     by_code: dict[int, list[int]] = {}
     for row, code in zip(linked.tolist(), codes.tolist()):
         by_code.setdefault(code, []).append(row)
-    numbers = group_codes(table)
-    return {int(r): [o for o in by_code.get(int(numbers[r]), []) if o != r] for r in shown if grouped_rows(table)[r]}
+    numbers, shown = group_codes(table), np.asarray(shown)
+    return {int(r): [o for o in by_code.get(int(numbers[r]), []) if o != r] for r in shown[grouped_rows(table)[shown]]}
 
 
 def _excess(table: Table, rows: np.ndarray, codes: np.ndarray, width: int) -> np.ndarray:
@@ -100,6 +99,8 @@ def _excess(table: Table, rows: np.ndarray, codes: np.ndarray, width: int) -> np
 def count_values(table: Table, multi: Multi, mask: np.ndarray) -> dict[str, int]:
     """``multi.counts(mask)``, counting a group once per value."""
     counts = multi.counts(mask)
+    if not grouped_rows(table).any():   # no linked duplicates among these rows: nothing to take off
+        return counts
     key = ("grouped_entries", id(multi))
     if key not in table.cache:
         table.cache[key] = np.flatnonzero(grouped_rows(table)[multi.rows])

@@ -226,8 +226,8 @@ TRIGGERS = [
         FOR EACH ROW EXECUTE FUNCTION assetmap_refresh_search()""",
     """CREATE OR REPLACE FUNCTION assetmap_refresh_organisation() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE activity_search s SET document = assetmap_search_document(a)
-            FROM activity a WHERE a.organisation_id = NEW.id AND s.activity_id = a.id;
+        UPDATE activity_search s SET document = assetmap_search_document(a), changed_xid = pg_current_xact_id()
+            FROM activity a WHERE a.organisation_id = NEW.id AND s.activity_id = a.id;   -- stamped: held tables show the new name
         RETURN NEW;
     END $$""",
     """CREATE OR REPLACE TRIGGER organisation_search_refresh AFTER UPDATE OF name ON organisation
@@ -330,9 +330,11 @@ def is_ready(session: Session) -> bool:
 
 
 def is_announced(session: Session) -> bool:
-    """Whether changes to the search tables are announced (``pg_listen``): a database made by an older version is not."""
+    """Whether the search tables' triggers are this version's: changes announced (``pg_listen``), and an organisation's
+    new name stamping its activities' rows (``changed_xid``). A database made by an older version gets them from ``heal``."""
     return bool(session.scalar(sa.text(
-        f"SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity_search'::regclass AND tgname = '{NOTIFY_TRIGGER}')")))
+        f"SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'activity_search'::regclass AND tgname = '{NOTIFY_TRIGGER}')"
+        " AND EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'assetmap_refresh_organisation' AND prosrc LIKE '%changed_xid%')")))
 
 
 def check(session: Session) -> list[str]:

@@ -253,7 +253,8 @@ class Snapshot:
         docs = np.concatenate([p[0] for p in parts])
         unique, inverse = np.unique(docs, return_inverse=True)
         tf = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=len(unique))
-        idf = math.log(1 + (self.live_count - len(unique) + 0.5) / (len(unique) + 0.5))
+        holding = int(self.table.live[unique].sum())   # deleted documents stay in the postings until a merge: not counted
+        idf = math.log(1 + (self.live_count - holding + 0.5) / (holding + 0.5))
         vector = (unique, (idf * tf * (K1 + 1) / (tf + K1)).astype(np.float32))
         self._remember(stem, vector)
         return vector

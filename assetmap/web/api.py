@@ -156,9 +156,11 @@ def _compact_features(session, points: map_points.MapPoints, ids: list[str]):
         kept, epoch = points.get(batch, now)
         read = _read_points(session, [i for i, data in zip(batch, kept) if data is None], settings, now)
         points.put(read, epoch)
-        written = [data if data is not None else read.get(activity_id, (map_points.NO_POINT,))[0] for activity_id, data in zip(batch, kept)]
-        if any(written):
-            yield b",".join(data for data in written if data)   # the batch's features, already written (see feature_collection_chunks)
+        written = [data if data is not None else read.get(activity_id, (map_points.NO_POINT,))[0]
+                   for activity_id, data in zip(batch, kept)] if read else kept   # (None and NO_POINT are left out alike)
+        joined = b",".join(filter(None, written))
+        if joined:
+            yield joined   # the batch's features, already written (see feature_collection_chunks)
 
 
 def _read_points(session, ids: list[str], settings, now) -> dict[str, tuple[bytes, object]]:

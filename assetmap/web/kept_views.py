@@ -5,6 +5,8 @@ that gives depends only on the record's version (``SearchHit.version``: a change
 new one), how fresh it is that day (state and age in days) and the names of its areas, so the
 same version's answer is kept in the process and shared by every request that shows it. Records
 without a version (SQLite's search, a search inside a writing transaction) are worked out each time.
+The same goes for an activity page's provenance lines and calendar offer (``page_record`` gives its
+version) and for a result's HTML (``result_html``).
 """
 
 from __future__ import annotations

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
-from sqlalchemy.orm import joinedload
 
 from assetmap import changes, reports, taxonomy
-from assetmap.models import Activity, DuplicateGroup, ProblemReport, SearchLog
+from assetmap.models import Activity, SearchLog
 from assetmap.places.cache import area_names
 from assetmap.places.gazetteer import suggest_places
 from assetmap.queries import linked_listings
-from assetmap.schedule import Schedule, describe_next, has_ended
+from assetmap.schedule import Schedule, describe_next, has_ended, local_date
 from assetmap.search import SearchError, SearchParams, search_activities
 from assetmap.vocab import CAPACITY_LABELS, DAY_LABELS, DELIVERY_LABELS, PRECISION_LABELS, TIME_LABELS, choices
 
-from . import get_session, get_settings, save_search_log, save_use
+from . import get_session, get_settings, page_record, save_search_log, save_use
+from .api import has_calendar
 from .errors import NotFound
 from .kept_views import kept
 from .params import search_params
@@ -44,6 +43,7 @@ from .present import (
     when_line,
     widening_note,
 )
+from .result_html import result_item
 
 blueprint = Blueprint("public", __name__)
 FILTERS = {
@@ -69,12 +69,17 @@ def _view(activity: Activity, names: dict[str, str] | None = None) -> dict:
             "serves": serves_line(activity, _served(activity, names))}
 
 
-def _kept_view(hit, names: dict[str, str]) -> dict:
-    """``_view`` of a search hit, kept per record version, age and area names (``kept_views``)."""
+def _kept_view(hit, names: dict[str, str], key: tuple | None = None) -> dict:
+    """``_view`` of a search hit, kept per record version, age and area names (``kept_views``); ``key``: ``_view_key``'s."""
     activity = hit.activity
+    return kept("result", hit.version, key or _view_key(activity, names), lambda: _view(activity, names))
+
+
+def _view_key(activity: Activity, names: dict[str, str]) -> tuple:
+    """What ``_view`` depends on besides the record's version: its freshness state and age that day, its areas' names."""
     state = freshness(activity, get_settings())
     areas = tuple(names.get(code) for code in (activity.ward_code, activity.lad_code, *(activity.service_area or [])) if code)
-    return kept("result", hit.version, (state.state, state.days, areas), lambda: _view(activity, names))
+    return state.state, state.days, areas
 
 
 def _served(activity: Activity, names: dict[str, str]) -> list[str]:
@@ -108,14 +113,23 @@ def search_page():
         return _search_problem(str(error))
     settings = get_settings()
     names = _area_names([hit.activity for hit in results.hits])
-    back = urlencode(clean)
-    hits = [dict(_kept_view(hit, names), distance=_distance(hit.distance_km, settings.distance_units), also=hit.also_listed,
-                 href=url_for("public.activity_page", activity_id=hit.activity.id, back=back or None)) for hit in results.hits]
+    suffix = _link_query(urlencode(clean))
+    items = []
+    for hit in results.hits:
+        key = _view_key(hit.activity, names)
+        view = dict(_kept_view(hit, names, key), distance=_distance(hit.distance_km, settings.distance_units), also=hit.also_listed)
+        items.append(result_item(view, hit.version, key, suffix))
     pages = max(1, -(-results.total // params.per_page))
     map_query = urlencode([*clean, *([("radius_km", f"{radius_km:.3f}")] if radius_km else [])])
-    return render_template("search.html", params=params, results=results, hits=hits, pages=pages, filters=FILTERS, page_url=_page_url,
+    return render_template("search.html", params=params, results=results, items=items, pages=pages, filters=FILTERS, page_url=_page_url,
                            categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), args=request.args,
                            query_string=map_query, note=note, filters_set=_filters_set(request.args), problem=None, suggestions=[])
+
+
+def _link_query(back: str) -> str:
+    """The query of a result's link ("?back=…" with the search to return to; "" for none), the same for every result."""
+    href = url_for("public.activity_page", activity_id="-", back=back or None)
+    return href[href.index("?"):] if "?" in href else ""
 
 
 def _distance(km: float | None, units: str) -> str:
@@ -177,7 +191,7 @@ def _search_problem(message: str):
         clean = [(k, v) for k, v in _clean_query(args) if k not in ("near", "page")]
         suggestions = [(name, url_for("public.search_page") + "?" + urlencode([*clean, ("near", name)]))
                        for name in suggest_places(get_session(), near)]
-    return render_template("search.html", params=params, results=None, hits=[], pages=1, filters=FILTERS, page_url=_page_url,
+    return render_template("search.html", params=params, results=None, items=[], pages=1, filters=FILTERS, page_url=_page_url,
                            categories=sorted(taxonomy.LABELS.items(), key=lambda kv: kv[1]), args=args, query_string="",
                            note="", filters_set=_filters_set(args), problem=message, suggestions=suggestions), 400
 
@@ -204,42 +218,30 @@ def favicon():
 
 @blueprint.get("/activities/<activity_id>")
 def activity_page(activity_id: str):
-    loaded = _page_record(activity_id)
-    if loaded is None:
+    record = page_record.load(get_session(), activity_id)
+    if record is None:
         raise NotFound("We could not find that activity. It may have been removed.")
-    found, grouped, reported = loaded
+    found, version = record.activity, record.version
     schedule, now = Schedule.from_extra(found.extra), get_settings().clock()
     ended = has_ended(schedule, now)   # "This event has ended" instead of a next session
     next_line = None if ended else spoken_times(describe_next(schedule, now) or "") or None
-    origins = provenance_lines(changes.field_provenance(get_session(), activity_id), found)
+    origins = kept("origins", version, (), lambda: provenance_lines(changes.field_provenance(get_session(), activity_id), found))
     placed = PRECISION_LABELS.get(found.precision) if found.lat is not None else None
     save_use(get_session(), [activity_id], "shown")   # for the review queue's harm (see assetmap.review), written later
-    others = linked_listings(get_session(), activity_id) if grouped else []
+    others = linked_listings(get_session(), activity_id) if record.grouped else []
     also = [(other.id, also_listed_line(other.source, other.last_verified)) for other in others]
+    names = _area_names([found])
+    view = kept("result", version, _view_key(found, names), lambda: _view(found, names))   # the same words as its search result
+    calendar = kept("calendar", version, local_date(now), lambda: has_calendar(found))   # whether its schedule pins a date from today
     return render_template("activity.html", next_session=next_line, has_ended=ended, origins=origins, placed=placed, also=also,
-                           description=linkify(found.description), back_url=_back_url(request.args.get("back", "")),
-                           **_view(found) | _signals(found, reported))
+                           description=linkify(found.description), back_url=_back_url(request.args.get("back", "")), calendar=calendar,
+                           organisation=record.organisation,
+                           **view | _signals(found, record.reports))
 
 
-def _page_record(activity_id: str) -> tuple[Activity, bool, bool] | None:
-    """The record with its organisation, whether it has linked listings and whether a report on it is open: one query.
-
-    Most records have neither, so the page asks for its other listings and its reports only when there are some.
-    """
-    reported = sa.exists().where(ProblemReport.activity_id == Activity.id, ProblemReport.status == "open")
-    query = (sa.select(Activity, DuplicateGroup.group_id.is_not(None), reported)
-             .outerjoin(DuplicateGroup, DuplicateGroup.activity_id == Activity.id)
-             .options(joinedload(Activity.organisation)).where(Activity.id == activity_id))
-    row = get_session().execute(query).first()
-    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
-
-
-def _signals(activity: Activity, reported: bool = True) -> dict:
-    """An open report lowers the freshness shown and says so; a close by a re-import says since when it is unlisted.
-
-    ``reported`` False: the caller knows no report is open (nothing to read).
-    """
-    found = reports.open_reports(get_session(), [activity.id]).get(activity.id, []) if reported else []
+def _signals(activity: Activity, found: list) -> dict:
+    """An open report (``found``: the open reports, newest first) lowers the freshness shown and says so; a close by a
+    re-import says since when it is unlisted."""
     closed = reports.closed_by_source(get_session(), activity)
     signals = {"report_line": None, "unlisted_line": None}
     if closed is not None:

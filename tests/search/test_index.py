@@ -131,3 +131,17 @@ def test_an_index_built_from_an_empty_database_answers_with_no_hits(session, sea
     assert build_index(search_settings, session) == 0
     results = search_activities(session, search_settings, SearchParams(text="walking"))
     assert (results.total, results.hits) == (0, [])
+
+
+def test_a_word_in_every_record_is_still_found_after_an_edit_leaves_a_deleted_document(any_session, search_settings, three):
+    """Deleted documents stay in the postings until a merge: counting them made a word in every record ("walk")
+    score below zero, so it found nothing."""
+    for activity in three:
+        activity.description += " A friendly weekly walk."
+    any_session.flush()
+    build_index(search_settings, any_session)
+    three[1].name = "Sale Community Choir"
+    three[1].content_hash = "b2"
+    any_session.flush()
+    update_index(search_settings, any_session, [three[1].id])
+    assert found(any_session, search_settings, "walk") == {a.id for a in three}

@@ -323,3 +323,29 @@ def test_an_older_database_gets_its_announcements_from_the_catch_up_and_searches
     assert heal.catch_up(settings, sessions).rebuilt is False
     with sessions() as session:
         assert pg_backend.is_announced(session)
+
+
+def test_an_organisations_new_name_reaches_the_held_table_and_an_older_trigger_is_brought_up_to_date(small_database):
+    from assetmap.models import Organisation
+    from assetmap.search import heal
+
+    engine, sessions, settings = small_database
+    with sessions.begin() as session:
+        organisation = Organisation(id="o1", name="Sale Striders")
+        session.add(organisation)
+        session.flush()
+        session.get(Activity, "a1").organisation_id = "o1"
+    assert _ids(sessions, settings, text="striders") == ["a1"]
+    with sessions.begin() as session:
+        session.get(Organisation, "o1").name = "Trafford Ramblers"
+    assert _ids(sessions, settings, text="trafford") == ["a1"]   # its row stamped again: the held copy and kept matches follow
+    with sessions() as session:
+        held = pg_table.directory(session).held
+        assert held.changed_since(held.generation - 1)[0] == ("a1",)   # a new version: pages show the new name
+    old = next(f for f in [*pg_backend.FUNCTIONS, *pg_backend.TRIGGERS] if "FUNCTION assetmap_refresh_organisation()" in f)
+    with sessions.begin() as session:
+        session.execute(sa.text(old.replace(", changed_xid = pg_current_xact_id()", "")))   # as an older version made it
+        assert not pg_backend.is_announced(session)
+    assert heal.catch_up(settings, sessions).rebuilt is False
+    with sessions() as session:
+        assert pg_backend.is_announced(session)

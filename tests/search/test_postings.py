@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from assetmap.models import Activity
 from assetmap.search import pg_backend, pg_table, postings
 from assetmap.search.near import NearPoint
-from assetmap.search.pg_table import reach_box
 from assetmap.search.table import Table, multi_from_lists
 from assetmap.search.text import Alternative
 from tests.search.conftest import add_catalogue

@@ -92,3 +92,38 @@ def test_appended_adds_rows_at_the_end_and_marks_the_dead_without_changing_eithe
     assert _values_per_row(both.multi["categories"], 3) == [["walking"], ["singing"], ["art", "walking"]]
     assert both.days.counts(both.live) == {"sat": 1, "mon": 1}
     assert (np.diff(both.multi["categories"].rows) >= 0).all()   # still sorted, so it can be taken from
+
+
+def test_a_take_reads_each_rows_entries_in_the_order_given_and_none_past_the_last():
+    multi = multi_from_lists([["a"], [], ["b", "c"], []])
+    taken = multi.take(np.array([5, 2, 0, 2, 1]))
+    assert taken.rows.tolist() == [1, 1, 2, 3, 3]
+    assert [multi.values[c] for c in taken.codes] == ["b", "c", "a", "b", "c"]
+
+
+def test_a_taken_multi_copies_nothing_until_read_and_answers_as_a_copy_would():
+    lists = [["walking", "exercise"], [], ["singing"], ["walking"], ["art", "singing", "walking"], ["exercise"]]
+    whole = multi_from_lists(lists)
+    rows = np.array([4, 0, 3, 4, 1])
+    eager, lazy = whole.take(rows), whole.taken(rows, len(lists))
+    assert lazy._made is None
+    for wanted in (["walking"], ["singing", "art"], ["unknown"], []):
+        assert lazy.rows_with_any(wanted, len(rows)).tolist() == eager.rows_with_any(wanted, len(rows)).tolist()
+    assert lazy.rows_with_all(["walking", "singing"], len(rows)).tolist() == [True, False, False, True, False]
+    assert lazy.filled(len(rows)).tolist() == eager.filled(len(rows)).tolist() == [True, True, True, True, False]
+    assert lazy._made is None and ("walking",) in [key[1:] for key in whole._masks]   # the whole's masks, kept by it
+    twice = lazy.taken(np.array([2, 0]), len(rows))
+    assert _values_per_row(twice, 2) == [["walking"], ["art", "singing", "walking"]]
+    assert lazy.counts(np.ones(len(rows), bool)) == eager.counts(np.ones(len(rows), bool))
+    assert (lazy.rows.tolist(), lazy.codes.tolist(), lazy.values) == (eager.rows.tolist(), eager.codes.tolist(), eager.values)
+    assert lazy.take(np.array([1, 0])).rows.tolist() == eager.take(np.array([1, 0])).rows.tolist()
+
+
+def test_a_taken_table_reads_each_column_only_when_asked():
+    t = table([["tue morning"], [], ["sat any"], ["tue evening"], []])
+    t.multi["categories"] = multi_from_lists([["walking"], [], ["singing"], ["walking"], ["art"]])
+    taken = t.take(np.array([3, 2]))
+    assert all(multi._made is None for multi in taken.multi.values())
+    assert taken.multi["categories"].rows_with_any(["walking"], 2).tolist() == [True, False]
+    assert taken.multi["categories"]._made is None
+    assert _values_per_row(taken.multi["when"], 2) == [["tue evening"], ["sat any"]]
