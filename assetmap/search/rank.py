@@ -83,6 +83,14 @@ def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: 
     if not len(rows):
         return rows
     scores = score[rows]
+    group = sink[rows].astype(np.int64)
+    if has_text:  # near a place, halves not thirds: a match half as good as the best, nearer, is what was asked for
+        bands = relevance_bands(scores, BANDS if sort_km is None else 2).astype(np.int64)
+        group = bands * (int(group.max()) - int(group.min()) + 1) + group - int(group.min())
+    if ageing is not None and has_text:   # with no words, nearness is the whole question
+        group = group * 2 + ageing[rows]
+    first = _first_groups(group, limit)   # (band, sinking, ageing) decide first: sort only the groups the page reaches
+    rows, scores, group = rows[first], scores[first], group[first]
     keys: list[np.ndarray] = [rows]                                 # last resort: stable order
     if tiebreak is not None:
         keys.append(tiebreak[rows])
@@ -91,10 +99,18 @@ def order_rows(rows: np.ndarray, score: np.ndarray, sink: np.ndarray, verified: 
         keys.append(-scores)
     if sort_km is not None:
         keys.append(sort_km[rows])
-    if ageing is not None and has_text:   # with no words, nearness is the whole question
-        keys.append(ageing[rows])
-    keys.append(sink[rows])
-    if has_text:  # near a place, halves not thirds: a match half as good as the best, nearer, is what was asked for
-        keys.append(relevance_bands(scores, BANDS if sort_km is None else 2))
+    keys.append(group)
     order = np.lexsort(keys)
     return rows[order[:limit]]
+
+
+def _first_groups(group: np.ndarray, limit: int) -> np.ndarray:
+    """Mask of the rows in the lowest groups that hold the first ``limit`` rows (every group up to and including that one).
+
+    Sorting 17,000 matches on six keys for a page of 20 was a sixth of a big search at a million records.
+    """
+    if limit >= len(group):
+        return np.ones(len(group), dtype=bool)
+    low = int(group.min())
+    last = int(np.searchsorted(np.cumsum(np.bincount(group - low)), limit))
+    return group - low <= last

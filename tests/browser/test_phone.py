@@ -133,17 +133,20 @@ def test_everything_works_without_javascript(browser, server):
     page = context.new_page()
     page.goto(f"{server}/")
     page.get_by_label("What are you looking for?").fill("reading")
-    page.get_by_role("button", name="Search", exact=True).click()
+    with page.expect_navigation():   # each form sends a new page: wait for it, not for the old page's summary
+        page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_selector(".summary")
     assert page.locator(".result").count() >= 1
     assert not page.locator("#map").is_visible() and page.locator("#map").bounding_box() is None   # no empty bordered box
     page.locator("details.filters summary").click()
     page.get_by_label("Waiting list").check()
-    page.get_by_role("button", name="Search", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_selector(".summary")
     assert "capacity=waiting_list" in page.url and "(1 set)" in page.locator("details.filters summary").inner_text()
     page.goto(f"{server}/?q=reading")
-    page.get_by_role("link", name=LONG_NAME).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=LONG_NAME).click()
     assert page.locator("h1").inner_text() == LONG_NAME and page.get_by_role("link", name="Back to results").is_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     context.close()

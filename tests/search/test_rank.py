@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assetmap.search import SearchParams, search_activities
-from assetmap.search.rank import boost_category, combine_concepts, order_rows, relevance_bands
+from assetmap.search.rank import BANDS, boost_category, combine_concepts, order_rows, relevance_bands
 
 from .test_query import SPECS, keys, oracle
 
@@ -162,3 +162,30 @@ def test_explicit_near_wins_over_a_place_in_the_words(catalogue):
 def test_everything_open_is_findable_by_its_own_name(catalogue):
     missing = [key for key in oracle() if key not in keys(catalogue, search(catalogue, text=SPECS[key]["name"], per_page=3))]
     assert missing == []
+
+
+def _ordered_by_sorting_everything(rows, score, sink, verified, sort_km, has_text, limit, ageing, tiebreak):
+    """``order_rows`` as it was: one lexsort of every row on every key."""
+    scores = score[rows]
+    keys = [rows, tiebreak[rows], -np.nan_to_num(verified[rows], nan=-np.inf)]
+    keys += [-scores] if has_text else []
+    keys += [sort_km[rows]] if sort_km is not None else []
+    keys += [ageing[rows]] if has_text else []
+    keys += [sink[rows]]
+    keys += [relevance_bands(scores, BANDS if sort_km is None else 2)] if has_text else []
+    return rows[np.lexsort(keys)[:limit]]
+
+
+def test_sorting_only_the_groups_a_page_reaches_gives_the_order_of_sorting_everything():
+    rng = np.random.default_rng(7)
+    for case in range(300):
+        n = int(rng.integers(1, 400))
+        score = rng.choice([0.0, 0.2, 0.5, 0.9, 1.0], n).astype(np.float32)
+        sink, ageing = rng.integers(0, 3, n), rng.random(n) < 0.3
+        verified = np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 5, n).astype(float))
+        sort_km = rng.choice([0.5, 1.0, 2.0, np.inf], n) if case % 2 else None
+        rows, tiebreak = rng.permutation(n)[: int(rng.integers(1, n + 1))], rng.integers(0, 3, n)
+        has_text, limit = bool(case % 3), int(rng.integers(1, 60))
+        expected = _ordered_by_sorting_everything(rows, score, sink, verified, sort_km, has_text, limit, ageing, tiebreak)
+        found = order_rows(rows, score, sink, verified, sort_km, has_text, limit, ageing=ageing, tiebreak=tiebreak)
+        assert found.tolist() == expected.tolist(), case
